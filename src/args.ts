@@ -1,0 +1,67 @@
+// Command-line flags. Non-secret settings may be given as flags; they map onto the same variable
+// names as the environment, so flags, env and wizard answers all meet in one config model.
+// Passwords are never flags: argv is visible to every user of the machine.
+import { parseArgs } from 'node:util';
+import { UsageError } from './errors.js';
+
+export interface CliOptions {
+  fromEnv: boolean;
+  stack: boolean;
+  out?: string;
+  dryRun: boolean;
+  force: boolean;
+  help: boolean;
+  version: boolean;
+  /** Settings given as flags, by variable name. */
+  settings: Record<string, string>;
+}
+
+const SETTING_FLAGS = {
+  replicas: 'REPLICA_COUNT',
+  'pg-major': 'PG_MAJOR',
+  port: 'PRIMARY_PORT',
+  'replication-user': 'REPLICATION_USER',
+  'replication-cidr': 'REPLICATION_CIDR',
+} as const;
+
+export function parseCli(argv: string[]): CliOptions {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        'from-env': { type: 'boolean', default: false },
+        stack: { type: 'boolean', default: false },
+        out: { type: 'string', short: 'o' },
+        'dry-run': { type: 'boolean', default: false },
+        force: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+        version: { type: 'boolean', short: 'v', default: false },
+        ...Object.fromEntries(Object.keys(SETTING_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
+      },
+    });
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}. Run pg-ha-init --help for the flags.`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  if (values['from-env'] && values.stack) throw new UsageError('--from-env and --stack are two modes; give one of them.');
+  const settings: Record<string, string> = {};
+  for (const [flag, variable] of Object.entries(SETTING_FLAGS)) {
+    const value = values[flag];
+    if (typeof value === 'string') settings[variable] = value;
+  }
+  return {
+    fromEnv: values['from-env'] === true,
+    stack: values.stack === true,
+    out: typeof values.out === 'string' ? values.out : undefined,
+    dryRun: values['dry-run'] === true,
+    force: values.force === true,
+    help: values.help === true,
+    version: values.version === true,
+    settings,
+  };
+}
+
+export const SETTING_FLAG_HELP = SETTING_FLAGS;
