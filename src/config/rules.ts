@@ -2,28 +2,16 @@
 // fine. The model, the wizard's on-entry checks and (by hand, tested against the same case table)
 // the bundled validation.sh all apply these.
 import { isIPv4, isIPv6 } from 'node:net';
+import { envFileProblem as envFileValueProblem } from '../render/quote/envfile.js';
 
 const MAX_IDENTIFIER_BYTES = 63; // NAMEDATALEN - 1: longer names are silently truncated by PostgreSQL
-const ENV_FILE_UNSAFE = /['"$\\#`]/;
-// C0/C1 controls, DEL and every kind of white space (including non-ASCII spaces).
-const CONTROL_OR_SPACE = /[\u0000-\u0020\u007f-\u009f\s]/u;
-
-function describeChar(c: string): string {
-  if (c === ' ') return 'a space';
-  const code = c.codePointAt(0) ?? 0;
-  if (code < 0x20 || (code >= 0x7f && code <= 0x9f)) return `a control character (U+${code.toString(16).padStart(4, '0').toUpperCase()})`;
-  if (/\s/u.test(c)) return 'white space';
-  return `"${c}"`;
-}
-
 /**
- * Env files are read differently by Compose v1 (strips quotes and " #" comments) and v2
- * (interpolates "$"), so only values that need no quoting at all are written to them.
+ * Names are written to env files, which Compose v1 and v2 read differently, so a name must pass
+ * the very rule the env-file writer applies.
  */
 export function envFileProblem(value: string): string | undefined {
-  const bad = [...value].find((c) => ENV_FILE_UNSAFE.test(c) || CONTROL_OR_SPACE.test(c));
-  if (bad === undefined) return undefined;
-  return `contains ${describeChar(bad)}, which Compose v1 and v2 read differently from an env file; use letters, digits and . _ - @ : / % & = + ,`;
+  const problem = envFileValueProblem(value);
+  return problem === undefined ? undefined : `contains ${problem}; use letters, digits and . _ - @ : / % & = + ,`;
 }
 
 function byteLength(value: string): number {
@@ -40,6 +28,8 @@ function identifierProblem(value: string, what: string): string | undefined {
 export function roleNameProblem(value: string): string | undefined {
   if (value.startsWith('pg_')) return 'starts with "pg_", which PostgreSQL reserves for its own roles';
   if (value === 'public' || value === 'none') return `is "${value}", which PostgreSQL reserves`;
+  // PostgreSQL 16+ reads a pg_hba user starting with "/" as a regular expression, even quoted.
+  if (value.startsWith('/')) return 'starts with "/", which pg_hba.conf reads as a regular expression';
   return identifierProblem(value, 'role names');
 }
 
