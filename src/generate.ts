@@ -7,7 +7,7 @@ import type { Mode } from './config/variables.js';
 import { RefusedError } from './errors.js';
 import { writeAtomically } from './output/atomic-write.js';
 import { compareWithDisk, type Change } from './output/changes.js';
-import { buildPlan } from './output/plan.js';
+import { buildPlan, type PlannedFile } from './output/plan.js';
 import { TOOL_VERSION } from './version.js';
 
 export function loadConfig(mode: Mode, settings: RawSettings): Config {
@@ -32,10 +32,21 @@ export interface GenerateResult {
   written: boolean;
 }
 
+export interface Preview {
+  outDir: string;
+  plan: PlannedFile[];
+  changes: Change[];
+}
+
+/** Render in memory and compare with the output directory; touches nothing. */
+export function preview(config: Config, outDir: string, force = false): Preview {
+  const absolute = resolve(outDir);
+  const plan = buildPlan(config, absolute, TOOL_VERSION);
+  return { outDir: absolute, plan, changes: compareWithDisk(plan, absolute, force) };
+}
+
 export function generate(config: Config, options: GenerateOptions): GenerateResult {
-  const outDir = resolve(options.outDir);
-  const plan = buildPlan(config, outDir, TOOL_VERSION);
-  const changes = compareWithDisk(plan, outDir, options.force);
+  const { outDir, changes } = preview(config, options.outDir, options.force);
   const conflicts = changes.filter((c) => c.status === 'conflict');
   if (conflicts.length > 0 && !options.dryRun) {
     const list = conflicts.map((c) => `  ${c.file.path}`).join('\n');

@@ -7,6 +7,7 @@ const FLAGS: [string, string][] = [
   ['-o, --out DIR', 'Output directory (default: ./pg-ha-stack, or ./pg-ha-<role> with --from-env).'],
   ['--dry-run', 'List what would be written; write nothing.'],
   ['--force', 'Overwrite files that exist and differ (existing secrets are always kept).'],
+  ['--launch', 'With --stack or --from-env: start it (docker compose, docker-compose or podman), wait until replicas stream. (The wizard asks.)'],
   ['--replicas N', 'REPLICA_COUNT: replicas in a single-host stack (default 2).'],
   ['--pg-major N', 'PG_MAJOR: PostgreSQL major version (default 18).'],
   ['--port N', 'PRIMARY_PORT: port the primary is published on (default 5432).'],
@@ -33,8 +34,12 @@ export function helpText(): string {
   return `pg-ha-init: PostgreSQL streaming replication (one primary, N replicas) for Docker Compose.
 
 Usage:
+  pg-ha-init                                        in a terminal: asks a few questions, then writes and starts
   pg-ha-init --stack [--replicas N] [--out DIR]     a primary and N replicas on this machine
   pg-ha-init --from-env [--out DIR]                 this host's node, from the environment (CI)
+
+With no mode flag the wizard asks; the environment and the flags are its defaults. Without a
+terminal, or with CI=true, it never asks: use --stack or --from-env.
 
 Flags:
 ${column(FLAGS)}

@@ -1,0 +1,42 @@
+// On-entry checks. An answer is checked by the config model itself (parseConfig, which applies
+// the rules in config/rules.ts) together with every other setting, so the wizard shows the very
+// message --from-env would print, fix included, and catches cross-field rules such as
+// REPLICATION_USER = POSTGRES_USER.
+import { InvalidConfigError, formatConfigError } from '../config/errors.js';
+import { parseConfig, type RawSettings } from '../config/model.js';
+import { modeOf, type WizardContext } from './context.js';
+
+export function checkSetting(ctx: Pick<WizardContext, 'settings' | 'topology'>, name: string, value: string): true | string {
+  const result = parseConfig({ ...ctx.settings, [name]: value }, { mode: modeOf(ctx.topology) });
+  if (result.ok) return true;
+  // Other settings may still be incomplete (a node's password is asked later); judge this one only.
+  const mine = result.errors.filter((e) => e.variable === name);
+  return mine.length === 0 ? true : mine.map(formatConfigError).join(' ');
+}
+
+/**
+ * Before the first question: what the environment and flags already say must be valid, with
+ * --from-env's own messages and exit 2. Patroni or Citus switched on stops the wizard here, as
+ * replication cannot be combined with them. (Stack mode: it checks every variable, and does not
+ * yet require a node's replication password.)
+ */
+export function checkEnvironment(settings: RawSettings): void {
+  const result = parseConfig(settings, { mode: 'stack' });
+  if (!result.ok) throw new InvalidConfigError(result.errors);
+}
+
+/** Asks for one setting (default: what the environment or a flag says), checked on entry. */
+export async function askSetting(
+  ctx: Pick<WizardContext, 'prompt' | 'settings' | 'topology'>,
+  name: string,
+  message: string,
+  fallback: string,
+): Promise<void> {
+  // Pasted values often carry a stray space; no setting but a password may contain one.
+  const answer = await ctx.prompt.input({
+    message,
+    default: ctx.settings[name] ?? fallback,
+    validate: (value) => checkSetting(ctx, name, value.trim()),
+  });
+  ctx.settings[name] = answer.trim();
+}

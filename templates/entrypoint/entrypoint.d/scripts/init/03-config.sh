@@ -1,0 +1,82 @@
+# shellcheck shell=bash
+# configure_postgresql: every start, put the reviewed fragments from HA_CONFIG_DIR in force.
+# They are copied into PGDATA (0600), and postgresql.conf ends with exactly one managed block that
+# includes them. Everything outside the block is left as the operator or initdb wrote it.
+
+PGHA_BLOCK_BEGIN='# BEGIN pg-ha-init'
+PGHA_BLOCK_END='# END pg-ha-init'
+
+configure_postgresql() {
+	local conf="$HA_CONFIG_DIR/postgresql.conf" hba="$HA_CONFIG_DIR/pg_hba.conf"
+	if [[ ! -r "$conf" || ! -r "$hba" ]]; then
+		if is_native; then
+			die "HA_CONFIG_DIR ($HA_CONFIG_DIR) must hold readable postgresql.conf and pg_hba.conf fragments for HA_MODE=native; mount the bundle's config directory there"
+		fi
+		warn "no configuration fragments in HA_CONFIG_DIR ($HA_CONFIG_DIR); keeping PGDATA's configuration as it is"
+		return 0
+	fi
+	copy_private "$conf" "$PGDATA/pg-ha-init.conf"
+	copy_private "$hba" "$PGDATA/pg-ha-init.hba.conf"
+	write_managed_block
+}
+
+# Replace via a temporary file and rename, so a crash never leaves a half-written file.
+copy_private() {
+	rm -f -- "$2.tmp"
+	(umask 077 && cat -- "$1" >"$2.tmp")
+	mv -f -- "$2.tmp" "$2"
+}
+
+# hba_file is set here, not in the fragment: PostgreSQL resolves a relative hba_file against the
+# directory the server was started from (not PGDATA, unlike include), so it must be absolute,
+# and only the entrypoint knows PGDATA. It is rewritten on every start, so a volume mounted at a
+# new path or a clone carrying its primary's block still points at its own file.
+write_managed_block() {
+	local conf="$PGDATA/postgresql.conf"
+	{
+		without_managed_block "$conf"
+		printf '%s\n' "$PGHA_BLOCK_BEGIN"
+		printf '%s\n' "include 'pg-ha-init.conf'"
+		printf "hba_file = '%s'\n" "$(conf_quote "$PGDATA/pg-ha-init.hba.conf")"
+		printf '%s\n' "$PGHA_BLOCK_END"
+	} >"$conf.tmp"
+	chmod 0600 "$conf.tmp"
+	mv -f -- "$conf.tmp" "$conf"
+}
+
+without_managed_block() {
+	if [[ -e "$1" ]]; then
+		awk -v begin="$PGHA_BLOCK_BEGIN" -v end="$PGHA_BLOCK_END" '
+			$0 == begin { skipping = 1 }
+			!skipping { print }
+			$0 == end { skipping = 0 }
+		' "$1"
+	fi
+}
+
+# Inside a single-quoted postgresql.conf value, ' is written '' and \ is an escape character.
+conf_quote() {
+	local value="${1//\\/\\\\}"
+	printf '%s' "${value//\'/\'\'}"
+}
+
+# Stateless convergence: the environment says what this node is, not leftovers in PGDATA.
+converge_standby_signal() {
+	local signal="$PGDATA/standby.signal"
+	[[ -e "$signal" ]] || return 0
+	if ! is_native; then
+		warn_loudly \
+			"HA_MODE is empty, but PGDATA ($PGDATA) holds standby.signal: this node was a replica." \
+			"Removing standby.signal: it starts as a STANDALONE, READ-WRITE server and stops following its primary." \
+			"From now on its data diverges from the primary; it cannot become that primary's replica again without a fresh clone." \
+			"If this is not what you wanted, stop it now, set HA_MODE=native and REPLICATION_ROLE=replica, and re-clone." \
+			"Its replication slot on the primary keeps retaining WAL until you drop it there."
+		rm -f -- "$signal"
+	elif is_primary; then
+		warn_loudly \
+			"REPLICATION_ROLE=primary, but PGDATA ($PGDATA) holds standby.signal: this node was a replica." \
+			"Removing standby.signal: it leaves recovery and starts as a READ-WRITE primary, as declared." \
+			"Make sure no other node is still the primary, or the two will diverge."
+		rm -f -- "$signal"
+	fi
+}

@@ -1,0 +1,195 @@
+# shellcheck shell=bash
+# validate_ha_configuration: check the whole environment before anything is touched. Every
+# problem gets one line, `pg-ha-init: error: VARIABLE: what is wrong; how to fix it`, so an
+# operator fixes them all in one go. Secret values are never printed; other values are, quoted
+# with %q so control characters stay visible. Mirrors the TypeScript model (one case table).
+
+validate_ha_configuration() {
+	# Byte semantics whatever the locale: name limits are in bytes, character classes byte-wise.
+	local LC_ALL=C
+	# Bumped by `invalid` through bash's dynamic scoping.
+	local invalid_count=0
+
+	check_ha_mode
+	check_secret REPLICATION_PASSWORD
+	check_secret POSTGRES_PASSWORD
+	check_boolean USE_PATRONI
+	check_boolean USE_CITUS
+	if is_native; then
+		check_native_requirements
+	fi
+	check_optional_settings
+
+	((invalid_count == 0))
+}
+
+invalid() {
+	error "$1: $2"
+	((++invalid_count))
+}
+
+quoted() {
+	printf '%q' "$1"
+}
+
+check_ha_mode() {
+	case "${HA_MODE:-}" in
+	'' | native) ;;
+	*) invalid HA_MODE "must be empty (a standalone server) or 'native', got $(quoted "$HA_MODE")" ;;
+	esac
+}
+
+# check_secret VAR: the X / X_FILE pair after file_env ran. A VAR_FILE still set here is one
+# file_env could not use.
+check_secret() {
+	local var="$1"
+	local file_var="${var}_FILE"
+
+	if [[ -n "${!var+set}" && -n "${!file_var+set}" ]]; then
+		invalid "$var" "both $var and $file_var are set; keep only $file_var (preferred) or $var"
+	elif [[ -n "${!file_var+set}" ]]; then
+		invalid "$file_var" "the file $(quoted "${!file_var}") $(secret_file_problem "${!file_var}"); put a one-line password in a file readable here"
+	elif [[ -n "${!var+set}" && -z "${!var}" ]]; then
+		invalid "$var" "is set but empty; set a password or unset it"
+	elif [[ "${!var:-}" == *[$'\n\r']* ]]; then
+		invalid "$var" "must not contain a newline or carriage return; choose a single-line password"
+	fi
+}
+
+check_boolean() {
+	local var="$1"
+	if ! is_boolean "${!var:-}"; then
+		invalid "$var" "must be true/yes/1 or false/no/0 (any case), got $(quoted "${!var}")"
+	elif is_native && is_true "${!var:-}"; then
+		invalid "$var" "HA_MODE=native runs its own streaming replication and cannot be combined with it; set $var=false"
+	fi
+}
+
+check_native_requirements() {
+	case "${REPLICATION_ROLE:-}" in
+	primary | replica) ;;
+	*) invalid REPLICATION_ROLE "must be 'primary' or 'replica' when HA_MODE=native, got $(quoted "${REPLICATION_ROLE:-}")" ;;
+	esac
+	if [[ "${REPLICATION_ROLE:-}" == replica && -z "${PRIMARY_HOST:-}" ]]; then
+		invalid PRIMARY_HOST "a replica needs the host name or IP address of its primary"
+	fi
+	# Set but unusable values have been reported by check_secret already.
+	if [[ -z "${REPLICATION_PASSWORD+set}" && -z "${REPLICATION_PASSWORD_FILE+set}" ]]; then
+		invalid REPLICATION_PASSWORD "required when HA_MODE=native; set REPLICATION_PASSWORD_FILE (preferred) or REPLICATION_PASSWORD"
+	fi
+}
+
+# Settings checked whenever they are set. "Set to empty" counts as set: an empty name is a
+# mistake, not a request for the default.
+check_optional_settings() {
+	if [[ -n "${PRIMARY_HOST:-}" ]] && ! is_host "$PRIMARY_HOST"; then
+		invalid PRIMARY_HOST "$(quoted "$PRIMARY_HOST") is neither a valid host name (RFC 1123) nor an IPv4 or IPv6 address"
+	fi
+	check_number PRIMARY_PORT 1 65535 "a port number"
+	check_number PGPORT 1 65535 "a port number"
+	check_number PRIMARY_WAIT_TIMEOUT 1 86400 "a number of seconds"
+	check_role_name REPLICATION_USER
+	check_role_name POSTGRES_USER
+	if [[ "${REPLICATION_USER-replicator}" == "${POSTGRES_USER-postgres}" ]] && [[ -z "$(role_name_problem "${REPLICATION_USER-replicator}")" ]]; then
+		invalid REPLICATION_USER "must differ from the superuser POSTGRES_USER ($(quoted "${POSTGRES_USER-postgres}")); replicas must not log in as the superuser"
+	fi
+	if [[ -n "${POSTGRES_DB+set}" ]] && ! is_portable_name "$POSTGRES_DB"; then
+		invalid POSTGRES_DB "$(quoted "$POSTGRES_DB") must be 1 to 63 bytes with no whitespace, control characters or any of ' \" \$ \\ \` #"
+	fi
+	if [[ -n "${REPLICA_NAME+set}" && ! "$REPLICA_NAME" =~ ^[a-z0-9_]{1,63}$ ]]; then
+		invalid REPLICA_NAME "$(quoted "$REPLICA_NAME") must be 1 to 63 of a-z, 0-9 and _ (it names the replication slot)"
+	fi
+}
+
+# check_number VAR MIN MAX WHAT: a whole number in MIN..MAX, leading zeros allowed (as the model).
+check_number() {
+	local var="$1" min="$2" max="$3" what="$4"
+	[[ -n "${!var+set}" ]] || return 0
+	# Leading zeros stripped first: bash would read 010 as octal, and a long string could overflow.
+	if [[ ! "${!var}" =~ ^0*([0-9]{1,9})$ ]] || ((10#${BASH_REMATCH[1]} < min || 10#${BASH_REMATCH[1]} > max)); then
+		invalid "$var" "$(quoted "${!var}") must be $what from $min to $max"
+	fi
+}
+
+check_role_name() {
+	local var="$1" problem
+	[[ -n "${!var+set}" ]] || return 0
+	problem="$(role_name_problem "${!var}")"
+	if [[ -n "$problem" ]]; then
+		invalid "$var" "$(quoted "${!var}") $problem"
+	fi
+}
+
+role_name_problem() {
+	local name="$1"
+	if [[ "$name" == pg_* ]]; then
+		echo "starts with pg_, which PostgreSQL reserves for its own roles"
+	elif [[ "$name" == public || "$name" == none ]]; then
+		echo "is reserved by PostgreSQL; choose another name"
+	elif [[ "$name" == /* ]]; then
+		# PostgreSQL 16+ reads a pg_hba user starting with / as a regular expression, even quoted.
+		echo "starts with /, which pg_hba.conf reads as a regular expression"
+	elif ! is_portable_name "$name"; then
+		echo "must be 1 to 63 bytes with no whitespace, control characters or any of ' \" \$ \\ \` # (they cannot be written safely to an env file)"
+	fi
+}
+
+# A name that can be written to an env file and a config file without quoting surprises.
+is_portable_name() {
+	local name="$1"
+	local forbidden="[[:space:][:cntrl:]'\"\$\\\\\`#]"
+	((${#name} >= 1 && ${#name} <= 63)) && [[ ! "$name" =~ $forbidden ]]
+}
+
+is_host() {
+	is_ipv4 "$1" || is_ipv6 "$1" || is_hostname "$1"
+}
+
+# Dotted quad, no leading zeros (some resolvers read 010 as octal).
+is_ipv4() {
+	local octet='(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])'
+	[[ "$1" =~ ^$octet\.$octet\.$octet\.$octet$ ]]
+}
+
+# RFC 1123 labels; a trailing dot (fully qualified) is allowed.
+is_hostname() {
+	local host="$1"
+	local label='[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?'
+	# All digits and dots is an IPv4 address or nothing (10.0.0.256 must not pass as a name).
+	[[ ! "$host" =~ ^[0-9.]+$ ]] && ((${#host} <= 253)) && [[ "$host" =~ ^$label(\.$label)*\.?$ ]]
+}
+
+# Eight groups of 1-4 hex digits, at most one `::` standing for one or more zero groups,
+# optionally a dotted quad in place of the last two groups, and optionally a zone (%eth0).
+is_ipv6() {
+	local addr="$1" head tail
+	if [[ "$addr" =~ ^([^%]+)%[0-9A-Za-z.:-]+$ ]]; then
+		addr="${BASH_REMATCH[1]}"
+	fi
+	[[ "$addr" == *:* && "$addr" =~ ^[0-9A-Fa-f:.]+$ ]] || return 1
+	if [[ "$addr" == *.* ]]; then
+		is_ipv4 "${addr##*:}" || return 1
+		addr="${addr%:*}:0:0"
+	fi
+	[[ "$addr" != *::*::* ]] || return 1
+	if [[ "$addr" != *::* ]]; then
+		head=$(ipv6_group_count "$addr") || return 1
+		((head == 8))
+		return
+	fi
+	head=$(ipv6_group_count "${addr%%::*}") || return 1
+	tail=$(ipv6_group_count "${addr#*::}") || return 1
+	((head + tail <= 7))
+}
+
+# Number of groups in a `:`-separated run of hex groups ("" is 0); fails on anything else.
+ipv6_group_count() {
+	local run="$1" group='[0-9A-Fa-f]{1,4}' colons
+	if [[ -z "$run" ]]; then
+		echo 0
+		return 0
+	fi
+	[[ "$run" =~ ^$group(:$group)*$ ]] || return 1
+	colons="${run//[^:]/}"
+	echo "$((${#colons} + 1))"
+}
