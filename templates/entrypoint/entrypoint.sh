@@ -48,6 +48,7 @@ main() {
 	setup_database
 	configure_postgresql
 	converge_standby_signal
+	converge_primary_conninfo
 	run_init_sql
 	unset_secrets
 	log "starting PostgreSQL ($(describe_node))"

@@ -432,7 +432,7 @@ test('primary (as root) and replica (as postgres) stream; restart, convergence, 
   await t.test('primary_conninfo names the replica and stays private', () => {
     const autoConf = join(replica.pgdata, 'postgresql.auto.conf');
     const text = readFileSync(autoConf, 'utf8');
-    assert.match(text, /^primary_conninfo = '.*application_name=replica_one.*'$/m);
+    assert.match(text, /^primary_conninfo = '.*application_name=(?:'')?replica_one(?:'')?.*'$/m);
     assert.match(text, /^primary_slot_name = 'replica_one'$/m);
     assert.equal(statSync(autoConf).mode & 0o777, 0o600);
   });
@@ -470,6 +470,28 @@ test('primary (as root) and replica (as postgres) stream; restart, convergence, 
     await primary.sql("INSERT INTO notes VALUES (5, 'after the primary restart')");
     await waitRow(replica, 'SELECT body FROM notes WHERE id = 5', 'after the primary restart');
     assertNoSecret(run.stdout + run.stderr, secrets, 'the restarted primary\'s output');
+  });
+
+  await t.test('a rotated password and a new PRIMARY_HOST reach the replica with a restart, no re-clone', async () => {
+    const rotated = `rotated-${PASSWORD}`;
+    // The primary converges the role's password on every start.
+    await primary.restart({ REPLICATION_PASSWORD_FILE: lab.secret('primary-replication-rotated', rotated, 'root') });
+    await primary.waitHealthy();
+    const systemId = await replica.sql('SELECT system_identifier FROM pg_control_system()');
+    // The same server under another name (this machine's /etc/hosts maps localhost to 127.0.0.1
+    // only, where the test servers listen): sender_host proves primary_conninfo followed the env.
+    const run = await replica.restart({ REPLICATION_PASSWORD_FILE: lab.secret('replica-rotated', rotated, 'postgres'), PRIMARY_HOST: 'localhost' });
+    await replica.waitHealthy();
+    assert.doesNotMatch(run.stderr, /cloning the primary/);
+    assert.equal(await replica.sql('SELECT system_identifier FROM pg_control_system()'), systemId);
+    await waitFor(async () => (await replica.sql('SELECT sender_host FROM pg_stat_wal_receiver')) === 'localhost', 30_000, 'the replica streams from localhost');
+    const autoConf = readFileSync(join(replica.pgdata, 'postgresql.auto.conf'), 'utf8');
+    assert.equal(autoConf.split('\n').filter((l) => l.startsWith('primary_conninfo')).length, 1);
+    assert.equal(statSync(join(replica.pgdata, 'postgresql.auto.conf')).mode & 0o777, 0o600);
+    await waitStreaming(primary, 'replica_one');
+    await primary.sql("INSERT INTO notes VALUES (6, 'after the rotation')");
+    await waitRow(replica, 'SELECT body FROM notes WHERE id = 6', 'after the rotation');
+    assertNoSecret(run.stdout + run.stderr, [rotated], 'the restarted replica\'s output');
   });
 
   await t.test('restarted without HA_MODE, the replica drops standby.signal loudly and runs read-write', async () => {

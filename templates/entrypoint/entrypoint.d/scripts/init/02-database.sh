@@ -111,7 +111,7 @@ init_cluster() {
 # Retries with a bounded backoff until PRIMARY_WAIT_TIMEOUT, because the primary may be starting,
 # and because after an interrupted clone the primary may still hold our slot for a moment.
 clone_primary() {
-	local staging deadline=$((SECONDS + PRIMARY_WAIT_TIMEOUT)) delay=1
+	local staging started=$SECONDS deadline=$((SECONDS + PRIMARY_WAIT_TIMEOUT)) delay=1
 	staging="$(staging_dir clone)"
 	remove_leftover "$staging"
 
@@ -123,7 +123,11 @@ clone_primary() {
 		fi
 		log "primary not ready for cloning yet; retrying in ${delay}s"
 		sleep "$delay"
-		delay=$((delay * 2 > 10 ? 10 : delay * 2))
+		# Every second at first (a primary started alongside is usually up within seconds),
+		# then back off to at most 10 s.
+		if ((SECONDS - started >= 10)); then
+			delay=$((delay * 2 > 10 ? 10 : delay * 2))
+		fi
 	done
 	move_into_place "$staging"
 	log "clone complete"

@@ -80,3 +80,31 @@ converge_standby_signal() {
 		rm -f -- "$signal"
 	fi
 }
+
+# Stateless convergence for a replica: primary_conninfo and primary_slot_name follow the
+# environment on every start, so a rotated REPLICATION_PASSWORD or a new PRIMARY_HOST (after a
+# promotion) takes effect with a restart instead of a re-clone. postgresql.auto.conf stays 0600:
+# it holds the password, as pg_basebackup -R writes it.
+converge_primary_conninfo() {
+	is_replica || return 0
+	local auto="$PGDATA/postgresql.auto.conf" conninfo
+	conninfo="$(conninfo_pair user "$REPLICATION_USER") $(conninfo_pair password "$REPLICATION_PASSWORD")"
+	conninfo+=" $(conninfo_pair host "$PRIMARY_HOST") $(conninfo_pair port "$PRIMARY_PORT")"
+	conninfo+=" $(conninfo_pair application_name "$REPLICA_NAME")"
+	{
+		if [[ -e "$auto" ]]; then
+			grep -v -E '^[[:space:]]*(primary_conninfo|primary_slot_name)[[:space:]]*=' -- "$auto" || true
+		fi
+		printf "primary_conninfo = '%s'\n" "$(conf_quote "$conninfo")"
+		printf "primary_slot_name = '%s'\n" "$(conf_quote "$REPLICA_NAME")"
+	} >"$auto.tmp"
+	chmod 0600 "$auto.tmp"
+	mv -f -- "$auto.tmp" "$auto"
+}
+
+# conninfo_pair KEY VALUE: a libpq keyword/value pair; the value single-quoted, with \ and '
+# backslash-escaped (the rule libpq's conninfo parser applies).
+conninfo_pair() {
+	local value="${2//\\/\\\\}"
+	printf "%s='%s'" "$1" "${value//\'/\\\'}"
+}
