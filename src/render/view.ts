@@ -22,9 +22,9 @@ function composeService(service: Service) {
     entrypointMount: `./entrypoint:${ENTRYPOINT_MOUNT}:ro`,
     configMount: `./config/${service.role}:${CONFIG_MOUNT}:ro`,
     portMapping: `${publish}${service.publishPort}:${CONTAINER_PORT}`,
-    // A replica's first start includes the whole base backup; health failures before it is
-    // streaming must not count against it.
-    startPeriod: service.role === 'replica' ? '1h' : '2m',
+    // A replica's first start includes the base backup: give it time before failures count,
+    // but not so long that a replica that cannot stream looks "starting" for an hour.
+    startPeriod: service.role === 'replica' ? '10m' : '2m',
     dependsOnPrimary: service.dependsOnPrimary,
   };
 }

@@ -145,8 +145,11 @@ as_replication_client() {
 		"$@"
 }
 
+# Without the password: pg_isready only needs the server to answer, and with a password the
+# primary would log a failed login to a database named after the role on every probe.
 primary_is_ready() {
-	as_replication_client pg_isready -q -t 5
+	PGHOST="$PRIMARY_HOST" PGPORT="$PRIMARY_PORT" PGUSER="$REPLICATION_USER" \
+		pg_isready -q -t 5 --dbname=postgres
 }
 
 # --if-not-exists: after an interrupted clone the slot is already there and is simply reused.

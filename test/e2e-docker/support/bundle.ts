@@ -1,0 +1,60 @@
+// Bundles rendered by the real renderer (loadConfig + generate from src/generate.ts), exactly as
+// `pg-ha-init --stack` / `--from-env` would write them.
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config, RawSettings } from '../../../src/config/model.js';
+import type { Mode } from '../../../src/config/variables.js';
+import { generate, loadConfig } from '../../../src/generate.js';
+
+export interface Bundle {
+  dir: string;
+  mode: Mode;
+  settings: RawSettings;
+  config: Config;
+  /** Secret values as written to secrets/ (given or generated). */
+  secrets: { replication: string; postgres?: string };
+  /** Re-render in place with changed settings (--force; existing secret files are kept). */
+  rerender(patch: RawSettings): void;
+  read(path: string): string;
+  /** Rewrite an env file line by line (e.g. drop HA_MODE), as an operator editing it would. */
+  editEnvFile(service: string, edit: (lines: string[]) => string[]): void;
+}
+
+function readSecret(dir: string, name: string): string | undefined {
+  try {
+    return readFileSync(join(dir, 'secrets', name), 'utf8');
+  } catch {
+    return undefined;
+  }
+}
+
+export function renderBundle(dir: string, mode: Mode, settings: RawSettings): Bundle {
+  let current: RawSettings = settings;
+  const render = (force: boolean): Config => {
+    const config = loadConfig(mode, current);
+    generate(config, { outDir: dir, dryRun: false, force });
+    return config;
+  };
+  const bundle: Bundle = {
+    dir,
+    mode,
+    settings: current,
+    config: render(false),
+    secrets: { replication: '' },
+    rerender(patch) {
+      current = { ...current, ...patch };
+      bundle.settings = current;
+      bundle.config = render(true);
+    },
+    read: (path) => readFileSync(join(dir, path), 'utf8'),
+    editEnvFile(service, edit) {
+      const path = join(dir, 'env', `${service}.env`);
+      const lines = readFileSync(path, 'utf8').split('\n');
+      writeFileSync(path, edit(lines).join('\n'));
+    },
+  };
+  const replication = readSecret(dir, 'replication_password');
+  if (replication === undefined) throw new Error(`${dir}: no secrets/replication_password after rendering`);
+  bundle.secrets = { replication, postgres: readSecret(dir, 'postgres_password') };
+  return bundle;
+}

@@ -1,0 +1,79 @@
+// The Docker engine under test: test/docker/rig.sh's private dockerd and its postgres:15 image.
+// Brought up once per test file (rig.sh up is idempotent and takes a lock), never taken down
+// here: the runner does that after the whole suite.
+import { createServer } from 'node:net';
+import { dirname, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { run, type RunOptions, type RunResult } from './process.js';
+
+export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
+const RIG_SCRIPT = resolve(REPO, 'test/docker/rig.sh');
+export const IMAGE = 'postgres:15';
+
+export interface Rig {
+  dockerHost: string;
+  /** The rig bridge's address on the host: containers reach published ports there. */
+  gateway: string;
+  /** A minimal environment for docker and docker-compose: nothing of ours leaks into compose interpolation. */
+  env: NodeJS.ProcessEnv;
+}
+
+let rigPromise: Promise<Rig> | undefined;
+
+/** `rig.sh up` (first build of the image may take ~90 s), then check the image is there. */
+export function rig(): Promise<Rig> {
+  rigPromise ??= (async () => {
+    const up = await run('bash', [RIG_SCRIPT, 'up'], { timeoutMs: 15 * 60_000 });
+    const vars: Record<string, string> = {};
+    for (const line of up.stdout.split('\n')) {
+      const m = /^export ([A-Z_]+)=(.*)$/.exec(line.trim());
+      if (m) vars[m[1] as string] = (m[2] as string).replace(/^(['"])(.*)\1$/, '$2');
+    }
+    const dockerHost = vars.DOCKER_HOST;
+    const gateway = vars.RIG_HOST_GATEWAY;
+    if (!dockerHost || !gateway) throw new Error(`rig.sh up printed no DOCKER_HOST / RIG_HOST_GATEWAY:\n${up.stdout}\n${up.stderr}`);
+    const env: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH ?? '/usr/local/bin:/usr/bin:/bin',
+      HOME: process.env.HOME ?? '/root',
+      LANG: 'C.UTF-8',
+      DOCKER_HOST: dockerHost,
+      // docker-compose 1.29 waits this long for the daemon's answers (default 60 s).
+      COMPOSE_HTTP_TIMEOUT: '120',
+    };
+    await run('docker', ['image', 'inspect', '--format', '{{.Id}}', IMAGE], { env });
+    return { dockerHost, gateway, env };
+  })();
+  return rigPromise;
+}
+
+export async function docker(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
+  const { env } = await rig();
+  return run('docker', args, { ...options, env });
+}
+
+const handedOut = new Set<number>();
+
+function portIsFree(port: number): Promise<boolean> {
+  // The wildcard address: docker-proxy binds 0.0.0.0 for per-host bundles, 127.0.0.1 for stacks,
+  // and binding the wildcard fails when either is taken.
+  return new Promise((resolvePort) => {
+    const server = createServer();
+    server.once('error', () => resolvePort(false));
+    server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolvePort(true)));
+  });
+}
+
+/** `count` consecutive free TCP ports in 30000..59999, never the same twice in one process. */
+export async function freePorts(count: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const base = 30000 + Math.floor(Math.random() * (30000 - count));
+    const ports = Array.from({ length: count }, (_, i) => base + i);
+    if (ports.some((p) => handedOut.has(p))) continue;
+    const free = await Promise.all(ports.map(portIsFree));
+    if (free.every(Boolean)) {
+      ports.forEach((p) => handedOut.add(p));
+      return base;
+    }
+  }
+  throw new Error(`no ${count} consecutive free ports found`);
+}

@@ -1,0 +1,102 @@
+// The newcomer's whole path against a real Docker engine (the test rig: a private dockerd and a
+// locally built postgres:15): the wizard's answers -> files -> launch with docker-compose v1 ->
+// a status table with both replicas streaming -> docker-compose down -v.
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { test } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ENGINES } from '../../src/launch/engine.js';
+import { capture } from '../../src/launch/exec.js';
+import { start } from '../../src/launch/index.js';
+import { preflight } from '../../src/launch/preflight.js';
+import { runWizard } from '../../src/wizard/index.js';
+import { ENTER, scriptedPrompts } from '../wizard/scripted-prompts.js';
+
+const RIG = fileURLToPath(new URL('../docker/rig.sh', import.meta.url));
+
+/** `rig.sh up` is idempotent (0.1 s when the rig already runs) and prints `export NAME=value` lines. */
+function rigEnv(): NodeJS.ProcessEnv {
+  let exports: string;
+  try {
+    exports = execFileSync(RIG, ['up'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  } catch (error) {
+    throw new Error(`the Docker test rig did not come up (${(error as Error).message}); run ${RIG} up and read its output`);
+  }
+  const env: NodeJS.ProcessEnv = {};
+  for (const [, name, value] of exports.matchAll(/^export (\w+)=(.*)$/gm)) env[name as string] = (value as string).replace(/^'(.*)'$/, '$1');
+  assert.match(env.DOCKER_HOST ?? '', /^unix:\/\//, `rig.sh up printed no DOCKER_HOST:\n${exports}`);
+  return env;
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer().once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** A primary port at 55432 or above with the two replica ports after it free as well. */
+async function freePorts(): Promise<number> {
+  for (let base = 55432; base < 56000; base += 3) {
+    const free = await Promise.all([0, 1, 2].map((i) => portFree(base + i)));
+    if (free.every(Boolean)) return base;
+  }
+  throw new Error('no three free ports from 55432 on');
+}
+
+test('wizard -> files -> launch (docker-compose v1) -> both replicas streaming -> down', { timeout: 900_000 }, async (t) => {
+  const env = rigEnv();
+  const port = await freePorts();
+  // A unique directory name: it is the compose project name, so parallel runs cannot collide.
+  const parent = mkdtempSync(join(tmpdir(), 'pg-ha-e2e-'));
+  const out = join(parent, `pgha${process.pid}`);
+  const compose = (...args: string[]) => capture('docker-compose', args, { cwd: out, env, timeoutMs: 120_000 });
+  t.after(async () => {
+    const down = await compose('down', '-v', '--remove-orphans');
+    rmSync(parent, { recursive: true, force: true });
+    assert.ok(down.ok, `docker-compose down -v failed: ${down.stderr}`);
+  });
+
+  const lines: string[] = [];
+  const say = (line: string): void => { lines.push(line); t.diagnostic(line); };
+  const prompt = scriptedPrompts([ENTER, 15, ENTER, ENTER, ENTER, '2', out, ENTER]);
+  const result = await runWizard({
+    prompt, say, settings: { PRIMARY_PORT: String(port) }, force: false, dryRun: false,
+    launcher: {
+      // The real preflight proves the rig's daemon answers; the engine is then pinned to
+      // docker-compose v1 (the rig's), the path that polls health itself, whatever else is on PATH.
+      preflight: async (outDir) => { await preflight({ outDir, env }); return ENGINES['compose-v1']; },
+      start: (engine, config, outDir) => start(engine, config, outDir, { say, env, healthTimeoutMs: 300_000, streamTimeoutMs: 120_000 }),
+    },
+  });
+
+  assert.equal(prompt.asked.at(-1)?.default, 'launch', 'an engine answered, so starting is the default');
+  assert.ok(result.written && result.launched);
+  assert.equal(result.config.pgMajor, 15);
+  const screen = lines.join('\n');
+  assert.match(screen, /^\$ docker-compose up -d$/m);
+  assert.match(screen, /All containers healthy: primary healthy, replica1 healthy, replica2 healthy/);
+  assert.match(screen, /Replication \(pg_stat_replication on the primary\):\n {2}replica +state\n {2}replica1 +streaming\n {2}replica2 +streaming/);
+  assert.match(screen, new RegExp(`primary +postgresql://postgres@127\\.0\\.0\\.1:${port}/postgres`));
+  assert.match(screen, new RegExp(`replica2 +postgresql://postgres@127\\.0\\.0\\.1:${port + 2}/postgres +\\(read-only\\)`));
+  for (const name of ['replication_password', 'postgres_password']) {
+    assert.ok(!screen.includes(readFileSync(join(out, 'secrets', name), 'utf8')), `${name} reached the screen`);
+  }
+
+  // The table is not the only witness: a row written on the primary shows up on both replicas.
+  const write = await compose('exec', '-T', 'primary', 'psql', '-U', 'postgres', '-d', 'postgres', '-Atc', 'create table e2e(x int); insert into e2e values (42)');
+  assert.ok(write.ok, write.stderr);
+  for (const replica of ['replica1', 'replica2']) {
+    let seen = '';
+    for (let i = 0; i < 50 && seen !== '42'; i++) {
+      seen = (await compose('exec', '-T', replica, 'psql', '-U', 'postgres', '-d', 'postgres', '-Atc', 'select x from e2e')).stdout.trim();
+      if (seen !== '42') await sleep(200);
+    }
+    assert.equal(seen, '42', `${replica} never received the row`);
+  }
+});
