@@ -19,6 +19,7 @@ const prerequisites = [
     hint: `PostgreSQL server binaries not found in ${PG_BIN}. Install them: apt-get update && apt-get install -y postgresql-15 (or set PG_BIN).` },
   { ok: () => onPath('shellcheck'), hint: 'shellcheck not found. Install it: apt-get install -y shellcheck' },
   { ok: () => onPath('docker-compose'), hint: 'docker-compose (v1.29) not found; the tests parse env and compose files with it. Install it: apt-get install -y docker-compose' },
+  { ok: () => onPath('tmux'), hint: 'tmux not found; the wizard runs in a real pseudo-terminal through it. Install it: apt-get install -y tmux' },
   { ok: () => onPath('patch'), hint: 'patch not found; it applies --check diffs in the tests. Install it: apt-get install -y patch' },
 ];
 const missing = prerequisites.filter((p) => !p.ok());

@@ -7,6 +7,8 @@ const FLAGS: [string, string][] = [
   ['-o, --out DIR', 'Output directory (default: ./pg-ha-stack, or ./pg-ha-<role> with --from-env).'],
   ['--dry-run', 'List what would be written; write nothing.'],
   ['--force', 'Overwrite files that exist and differ (existing secrets are always kept).'],
+  ['--check', 'Compare a fresh render with the output directory: diff and exit 1 on drift.'],
+  ['--json', 'Print the resolved config (secrets redacted) and the file plan as JSON.'],
   ['--launch', 'With --stack or --from-env: start it (docker compose, docker-compose or podman), wait until replicas stream. (The wizard asks.)'],
   ['--replicas N', 'REPLICA_COUNT: replicas in a single-host stack (default 2).'],
   ['--pg-major N', 'PG_MAJOR: PostgreSQL major version (default 18).'],

@@ -1,5 +1,7 @@
 // Reads templates/ as a tree. Files ending in .hbs are rendered; every other file (the bundled
 // entrypoint scripts) is copied byte for byte, so the scripts we test are the scripts we ship.
+// The bundle (scripts/build.mjs) carries templates/ inside itself: every file's text and mode, and
+// each .hbs precompiled; there the tree comes from that embedded copy, not from the disk.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -13,13 +15,21 @@ export interface TemplateFile {
   executable: boolean;
 }
 
-export function listTemplates(root: string = TEMPLATE_ROOT): TemplateFile[] {
+// Provided by the bundle's generated templates module (esbuild `inject`); not defined under tsx.
+declare const PG_HA_INIT_TEMPLATES: readonly TemplateFile[] | undefined;
+
+/** templates/ as shipped: the bundle's embedded copy, else the tree on disk. An explicit root always reads the disk. */
+export function listTemplates(root?: string): TemplateFile[] {
+  if (root === undefined && typeof PG_HA_INIT_TEMPLATES !== 'undefined') {
+    return PG_HA_INIT_TEMPLATES.map(({ path, source, executable }) => ({ path, source, executable }));
+  }
+  const base = root ?? TEMPLATE_ROOT;
   const walk = (dir: string): TemplateFile[] =>
     readdirSync(dir).sort().flatMap((name) => {
       const full = join(dir, name);
       const stat = statSync(full);
       if (stat.isDirectory()) return walk(full);
-      return [{ path: relative(root, full).split(sep).join('/'), source: readFileSync(full, 'utf8'), executable: (stat.mode & 0o111) !== 0 }];
+      return [{ path: relative(base, full).split(sep).join('/'), source: readFileSync(full, 'utf8'), executable: (stat.mode & 0o111) !== 0 }];
     });
-  return walk(root);
+  return walk(base);
 }

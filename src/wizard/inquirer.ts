@@ -1,9 +1,12 @@
-// The real prompts. @inquirer/prompts is imported only here and only when the wizard runs, so
-// --stack, --from-env and --help never pay for loading it.
+// The real prompts. @inquirer/prompts is imported only here, and this module only by wizard/main.ts,
+// which cli.ts loads with a dynamic import when the wizard runs: --stack, --from-env and --help
+// never pay for loading it. The import is static and named so that the bundler keeps just these
+// three prompts (a dynamic import() of the package would pull in all of them, the editor's
+// encoding tables included).
+import { input, password, select } from '@inquirer/prompts';
 import type { Prompts } from './prompts.js';
 
 export async function inquirerPrompts(): Promise<Prompts> {
-  const { input, password, select } = await import('@inquirer/prompts');
   return {
     select: (q) => select({ message: q.message, choices: q.choices, default: q.default, loop: false }),
     input: (q) => input({ message: q.message, default: q.default, validate: q.validate }),

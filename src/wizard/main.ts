@@ -1,8 +1,6 @@
 // The wizard as the CLI runs it: real prompts, real launcher, output on stdout.
 import type { CliOptions } from '../args.js';
 import type { RawSettings } from '../config/model.js';
-import { start } from '../launch/index.js';
-import { preflight } from '../launch/preflight.js';
 import { inquirerPrompts } from './inquirer.js';
 import { runWizard } from './index.js';
 
@@ -15,9 +13,11 @@ export async function wizardFromCli(options: CliOptions, settings: RawSettings):
     out: options.out,
     force: options.force,
     dryRun: options.dryRun,
+    // launch/ (and execa under it) is loaded only when the wizard gets to the engine check, not
+    // before its first question.
     launcher: {
-      preflight: (outDir) => preflight({ outDir }),
-      start: (engine, config, outDir) => start(engine, config, outDir, { say }),
+      preflight: async (outDir) => (await import('../launch/preflight.js')).preflight({ outDir }),
+      start: async (engine, config, outDir) => (await import('../launch/index.js')).start(engine, config, outDir, { say }),
     },
   });
 }
