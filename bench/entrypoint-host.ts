@@ -8,27 +8,19 @@
 // Run as root: node --import tsx bench/entrypoint-host.ts [runs]
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { appendFileSync, chmodSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { asPostgres, giveToPostgres, PG_BIN, postgresOwnedTempDir } from '../test/support/as-postgres.js';
 import { makeHostBundle } from '../test/support/bundle.js';
+import { freePort } from '../test/support/ports.js';
 
 const execFileP = promisify(execFile);
 const PATH = `${PG_BIN}:/usr/sbin:/usr/bin:/sbin:/bin`;
 const RUNS = Number(process.argv[2] ?? 5);
 const PASSWORD = 'bench-password';
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (!address || typeof address !== 'object') throw new Error('no port');
-  return address.port;
-}
 
 async function streaming(port: number, name: string): Promise<boolean> {
   try {

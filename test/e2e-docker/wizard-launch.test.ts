@@ -4,7 +4,6 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +15,7 @@ import { start } from '../../src/launch/index.js';
 import { preflight } from '../../src/launch/preflight.js';
 import { runWizard } from '../../src/wizard/index.js';
 import { ENTER, scriptedPrompts } from '../wizard/scripted-prompts.js';
+import { freePorts } from '../support/ports.js';
 
 const RIG = fileURLToPath(new URL('../docker/rig.sh', import.meta.url));
 
@@ -33,25 +33,9 @@ function rigEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
-function portFree(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const server = createServer().once('error', () => resolve(false));
-    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
-  });
-}
-
-/** A primary port at 55432 or above with the two replica ports after it free as well. */
-async function freePorts(): Promise<number> {
-  for (let base = 55432; base < 56000; base += 3) {
-    const free = await Promise.all([0, 1, 2].map((i) => portFree(base + i)));
-    if (free.every(Boolean)) return base;
-  }
-  throw new Error('no three free ports from 55432 on');
-}
-
 test('wizard -> files -> launch (docker-compose v1) -> both replicas streaming -> down', { timeout: 900_000 }, async (t) => {
   const env = rigEnv();
-  const port = await freePorts();
+  const port = await freePorts(3); // the primary's host port and the two replicas' after it
   // A unique directory name: it is the compose project name, so parallel runs cannot collide.
   const parent = mkdtempSync(join(tmpdir(), 'pg-ha-e2e-'));
   const out = join(parent, `pgha${process.pid}`);

@@ -10,13 +10,13 @@ import {
   appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync,
   realpathSync, rmSync, statSync, writeFileSync,
 } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { asPostgres, giveToPostgres, isRoot, PG_BIN, postgresOwnedTempDir } from '../support/as-postgres.js';
 import { makeHostBundle, type HostBundle } from '../support/bundle.js';
+import { freePort } from '../support/ports.js';
 
 const execFileP = promisify(execFile);
 const PATH = `${PG_BIN}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin`;
@@ -219,14 +219,6 @@ class Node {
   }
 }
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  assert.ok(address && typeof address === 'object');
-  return address.port;
-}
 
 // ---------------------------------------------------------------------------------- scenario kit
 

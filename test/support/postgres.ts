@@ -4,10 +4,10 @@
 // failing test cannot leave a server behind.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { PG_BIN, asPostgres, postgresOwnedTempDir } from './as-postgres.js';
+import { freePort } from './ports.js';
 
 export interface Postgres {
   port: number;
@@ -40,16 +40,6 @@ function cleanEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('PG')));
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
 
 export async function startPostgres(): Promise<Postgres> {
   const missing = ['initdb', 'pg_ctl', 'postgres', 'psql'].filter((b) => !existsSync(bin(b)));

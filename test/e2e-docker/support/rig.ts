@@ -1,7 +1,6 @@
 // The Docker engine under test: test/docker/rig.sh's private dockerd and its postgres:15 image.
 // Brought up once per test file (rig.sh up is idempotent and takes a lock), never taken down
 // here: the runner does that after the whole suite.
-import { createServer } from 'node:net';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { run, type RunOptions, type RunResult } from './process.js';
@@ -51,29 +50,4 @@ export async function docker(args: readonly string[], options: RunOptions = {}):
   return run('docker', args, { ...options, env });
 }
 
-const handedOut = new Set<number>();
-
-function portIsFree(port: number): Promise<boolean> {
-  // The wildcard address: docker-proxy binds 0.0.0.0 for per-host bundles, 127.0.0.1 for stacks,
-  // and binding the wildcard fails when either is taken.
-  return new Promise((resolvePort) => {
-    const server = createServer();
-    server.once('error', () => resolvePort(false));
-    server.listen({ port, host: '0.0.0.0', exclusive: true }, () => server.close(() => resolvePort(true)));
-  });
-}
-
-/** `count` consecutive free TCP ports in 30000..59999, never the same twice in one process. */
-export async function freePorts(count: number): Promise<number> {
-  for (let attempt = 0; attempt < 200; attempt++) {
-    const base = 30000 + Math.floor(Math.random() * (30000 - count));
-    const ports = Array.from({ length: count }, (_, i) => base + i);
-    if (ports.some((p) => handedOut.has(p))) continue;
-    const free = await Promise.all(ports.map(portIsFree));
-    if (free.every(Boolean)) {
-      ports.forEach((p) => handedOut.add(p));
-      return base;
-    }
-  }
-  throw new Error(`no ${count} consecutive free ports found`);
-}
+export { freePorts } from '../../support/ports.js';
