@@ -24,7 +24,7 @@ export async function up(engine: Engine, options: UpOptions): Promise<void> {
   const line = commandLine(engine, args);
   const timeoutMs = options.healthTimeoutMs ?? DEFAULT_HEALTH_TIMEOUT_MS;
   options.say(`$ ${line}`);
-  // `up --wait` waits as long as a healthcheck's start_period (an hour for a replica's first
+  // `up --wait` waits through a healthcheck's start_period (ten minutes for a replica's first
   // clone); the same bound as the polling below applies to it.
   const result = await stream(command, [...prefix, ...args], options.say, { cwd: options.outDir, env: options.env, timeoutMs });
   if (result.timedOut) {
