@@ -24,6 +24,16 @@ export const ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const TEMPLATE_ROOT = join(ROOT, 'templates');
 /** Must match compileTemplate() in src/render/handlebars.ts; the bundle refuses any other options. */
 export const PRECOMPILE_OPTIONS = Object.freeze({ strict: true, noEscape: true });
+/**
+ * Build-time only, not seen at runtime: the helpers src/render/handlebars.ts registers (one per
+ * quoting context), so a call compiles to that helper directly. knownHelpersOnly makes any other
+ * helper a build error, and drops the code that looks a name up as helper or field at runtime:
+ * the templates shrink by about a fifth, and render the same.
+ */
+export const PRECOMPILE_HELPERS = Object.freeze({
+  knownHelpers: Object.freeze({ sh: true, env: true, yaml: true, sql: true, sqlIdent: true, conninfo: true, pgconf: true, hba: true }),
+  knownHelpersOnly: true,
+});
 
 const TEMPLATES_MODULE = 'pg-ha-init:templates';
 const HANDLEBARS_MODULE = 'pg-ha-init:handlebars';
@@ -45,7 +55,7 @@ export function templatesModuleSource(root = TEMPLATE_ROOT) {
     const source = bytes.toString('utf8');
     // The dev path reads templates as UTF-8 too; a file that is not valid UTF-8 would not survive either.
     if (!Buffer.from(source, 'utf8').equals(bytes)) throw new Error(`templates/${path} is not valid UTF-8`);
-    const spec = path.endsWith('.hbs') ? Handlebars.precompile(source, { ...PRECOMPILE_OPTIONS }) : 'undefined';
+    const spec = path.endsWith('.hbs') ? Handlebars.precompile(source, { ...PRECOMPILE_OPTIONS, ...PRECOMPILE_HELPERS, knownHelpers: { ...PRECOMPILE_HELPERS.knownHelpers } }) : 'undefined';
     return `  { path: ${JSON.stringify(path)}, mode: 0o${mode.toString(8)}, executable: ${(mode & 0o111) !== 0}, source: ${JSON.stringify(source)}, spec: ${spec} },`;
   });
   return [

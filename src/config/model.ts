@@ -2,8 +2,11 @@
 // wizard answers and CLI flags translated to the same names); output is a typed Config. Every
 // rule runs, so the user sees every problem at once.
 import { readFileSync } from 'node:fs';
-// A namespace import: the bundler keeps only the parts of zod in use (`import { z }` keeps all of it).
-import * as z from 'zod';
+// zod's small build, zod/mini (functions instead of methods, so the bundler keeps only what is
+// used), through a namespace import (`import { z }` would keep all of it). The full zod registers
+// English messages for zod's own issues; zod/mini has none until told, so register the same ones.
+import * as z from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
 import { parseBoolean } from './booleans.js';
 import type { ConfigError } from './errors.js';
 import {
@@ -12,8 +15,10 @@ import {
 } from './rules.js';
 import { DEFAULT_PRIMARY_PORT, MAX_REPLICAS, PG_MAJORS, type Mode, type SecretName } from './variables.js';
 
+z.config(en());
+
 const SecretSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('given'), value: z.string().min(1) }),
+  z.object({ kind: z.literal('given'), value: z.string().check(z.minLength(1)) }),
   z.object({ kind: z.literal('generate') }),
 ]);
 export type Secret = z.infer<typeof SecretSchema>;
@@ -22,16 +27,16 @@ export const ConfigSchema = z.object({
   mode: z.enum(['node', 'stack']),
   /** The node's role; a single-host stack renders the primary and its replicas. */
   role: z.enum(['primary', 'replica']),
-  pgMajor: z.number().int().min(PG_MAJORS.min).max(PG_MAJORS.max),
+  pgMajor: z.int().check(z.minimum(PG_MAJORS.min), z.maximum(PG_MAJORS.max)),
   primaryHost: z.string(),
-  primaryPort: z.number().int(),
-  replicaPort: z.number().int(),
+  primaryPort: z.int(),
+  replicaPort: z.int(),
   replicaName: z.string(),
-  replicaCount: z.number().int().min(1).max(MAX_REPLICAS),
+  replicaCount: z.int().check(z.minimum(1), z.maximum(MAX_REPLICAS)),
   replicationUser: z.string(),
   replicationPassword: SecretSchema,
   replicationCidr: z.string(),
-  primaryWaitTimeout: z.number().int().positive(),
+  primaryWaitTimeout: z.int().check(z.positive()),
   postgresUser: z.string(),
   postgresPassword: SecretSchema,
   postgresDb: z.string(),
@@ -57,9 +62,10 @@ function readSecretFile(path: string): string {
 }
 
 function buildSchema(mode: Mode, readFile: (path: string) => string) {
-  return z.record(z.string(), z.string().optional()).transform((raw, ctx): Config => {
+  return z.pipe(z.record(z.string(), z.optional(z.string())), z.transform((raw, ctx): Config => {
+    // What full zod's ctx.addIssue() records for an issue object; zod/mini's ctx has only the list.
     const report = (variable: string, problem: string, fix: string): void => {
-      ctx.addIssue({ code: 'custom', path: [variable], message: problem, params: { fix } });
+      ctx.issues.push({ code: 'custom', path: [variable], message: problem, params: { fix }, input: raw });
     };
     const value = (name: string): string | undefined => raw[name];
     const checked = (name: string, fallback: string, problem: Problem, fix: string): string => {
@@ -110,7 +116,7 @@ function buildSchema(mode: Mode, readFile: (path: string) => string) {
       replicationUser, replicationPassword, replicationCidr, primaryWaitTimeout,
       postgresUser, postgresPassword, postgresDb,
     };
-  });
+  }));
 }
 
 type Report = (variable: string, problem: string, fix: string) => void;

@@ -1,7 +1,7 @@
 // The file plan: every file a run would write, with its mode and purpose. Writing, --dry-run,
 // --check and --json all work from this one list.
 import type { Config } from '../config/model.js';
-import { renderBundle } from '../render/bundle.js';
+import { byPath, renderBundle } from '../render/bundle.js';
 import { resolveSecrets, type SecretOrigin } from './secrets.js';
 
 export interface PlannedFile {
@@ -21,5 +21,5 @@ export function buildPlan(config: Config, outDir: string, toolVersion: string): 
     purpose: `${s.variable}, read through ${s.variable}_FILE`,
     secret: { origin: s.origin },
   }));
-  return [...renderBundle(config, toolVersion), ...secrets].sort((a, b) => a.path.localeCompare(b.path));
+  return [...renderBundle(config, toolVersion), ...secrets].sort(byPath);
 }

@@ -7,6 +7,12 @@ import { rolesIn, services, type Service } from './topology.js';
 import { composeView, envFileView, roleConfigView } from './view.js';
 import { readmeView } from './readme-view.js';
 
+// Plain code-unit order: deterministic everywhere, and it spares the CLI ICU's collator set-up
+// (localeCompare's first call costs milliseconds of a ~50 ms cold start).
+export function byPath(a: { path: string }, b: { path: string }): number {
+  return a.path < b.path ? -1 : a.path > b.path ? 1 : 0;
+}
+
 export interface RenderedFile {
   path: string;
   mode: number;
@@ -71,5 +77,5 @@ export function renderBundle(config: Config, toolVersion: string): RenderedFile[
       if (view === undefined) throw new Error(`template ${template.path} has no view`);
       return { path, mode, content: compileTemplate(hbs, template.source)(view(binding)), purpose: purposeOf(path) };
     }),
-  ).sort((a, b) => a.path.localeCompare(b.path));
+  ).sort(byPath);
 }
