@@ -5,7 +5,7 @@
 // Every server is stopped even when a test fails (t.after), and no process is left behind.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { execFile, execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import {
   appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync,
   realpathSync, rmSync, statSync, writeFileSync,
@@ -636,6 +636,29 @@ test('a non-empty PGDATA that is not a cluster is refused and left untouched', {
     assert.ok(run.stderr.includes(`PGDATA (${node.pgdata}) is not empty but holds no PostgreSQL cluster`), run.output);
     assert.deepEqual(readdirSync(node.pgdata), ['notes.txt']);
     assert.equal(readFileSync(join(node.pgdata, 'notes.txt'), 'utf8'), 'keep me');
+  }
+});
+
+test('a PGDATA that is itself a mount point is refused: a finished clone could not be renamed onto it', { timeout: 60_000 }, async (t) => {
+  // A real mount (tmpfs) at PGDATA, as when a volume is mounted at PGDATA instead of above it.
+  assert.equal(process.getuid?.(), 0, 'this test mounts a tmpfs and must run as root (CI does)');
+  const lab = new Lab(t);
+  const primary = await lab.primary('mounted_primary', PASSWORD);
+  const replica = await lab.replica('mounted_replica', primary, PASSWORD, { PRIMARY_WAIT_TIMEOUT: '5' });
+  for (const node of [replica, primary]) {
+    mkdirSync(node.pgdata, { recursive: true });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=16m,mode=0700', 'tmpfs', node.pgdata]);
+    // Unmounted here, not in an after hook: the lab's teardown (registered first) removes the dir.
+    try {
+      giveToPostgres(node.pgdata);
+      const run = node.start();
+      await run.exited;
+      assert.equal(run.exitCode, 1, run.output);
+      assert.ok(run.stderr.includes(`PGDATA (${node.pgdata}) is a mount point; set PGDATA to a subdirectory of the volume`), run.output);
+      assert.deepEqual(readdirSync(node.pgdata), [], 'nothing was written into the mount');
+    } finally {
+      execFileSync('umount', [node.pgdata]);
+    }
   }
 });
 
