@@ -138,7 +138,16 @@ role_name_problem() {
 is_portable_name() {
 	local name="$1"
 	local forbidden="[[:space:][:cntrl:]'\"\$\\\\\`#]"
-	((${#name} >= 1 && ${#name} <= 63)) && [[ ! "$name" =~ $forbidden ]]
+	((${#name} >= 1 && ${#name} <= 63)) && [[ ! "$name" =~ $forbidden ]] && ! has_invisible_utf8 "$name"
+}
+
+# The model allows only visible characters (letters, marks, numbers, punctuation, symbols). In
+# bytes (validation runs with LC_ALL=C), the invisible ones a name could plausibly carry: C1
+# controls, no-break space and soft hyphen, U+2000-U+200F (spaces, zero-width and direction
+# marks), U+2028-U+202F, U+205F-U+206F, the ideographic space and the byte-order mark.
+has_invisible_utf8() {
+	local invisible=$'(\xc2[\x80-\x9f\xa0\xad]|\xe2\x80[\x80-\x8f\xa8-\xaf]|\xe2\x81[\x9f-\xaf]|\xe3\x80\x80|\xef\xbb\xbf)'
+	[[ "$1" =~ $invisible ]]
 }
 
 is_host() {
