@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build, externalImports, isBuiltin, outputsContaining } from '../scripts/build.mjs';
 import { cleanEnv, loadedFiles, TRACER, untilOnTerminal } from '../test/build/support.js';
+import { median } from './support.js';
 
 const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const BIN = join(ROOT, 'bin', 'pg-ha-init.js');
@@ -24,11 +25,6 @@ const CLI_ONLY = process.argv.includes('--cli-only');
 const FIRST_QUESTION = 'What do you want to set up?';
 const NODE = process.execPath;
 
-const median = (values: number[]): number => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const mid = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-};
 const kb = (bytes: number): string => `${(bytes / 1024).toFixed(1)} KB`;
 
 // ---- the bundle ----------------------------------------------------------------------------

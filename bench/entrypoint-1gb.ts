@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { asPostgres, giveToPostgres, PG_BIN, postgresOwnedTempDir } from '../test/support/as-postgres.js';
 import { makeHostBundle } from '../test/support/bundle.js';
 import { freePort } from '../test/support/ports.js';
+import { median, stopGroup } from './support.js';
 
 const execFileP = promisify(execFile);
 const PATH = `${PG_BIN}:/usr/sbin:/usr/bin:/sbin:/bin`;
@@ -46,22 +47,10 @@ function start(command: string, args: string[], env: Record<string, string>): Ch
   return spawn(...asPostgres(command, args), { env, detached: true, stdio: 'ignore' });
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGINT');
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([exited, new Promise((resolve) => { timer = setTimeout(resolve, 30_000); })]);
-  clearTimeout(timer);
-  try { process.kill(-(child.pid ?? 0), 'SIGKILL'); } catch { /* gone */ }
-}
-
 async function asPg(command: string, args: string[], env: Record<string, string>): Promise<void> {
   const [cmd, argv] = asPostgres(join(PG_BIN, command), args);
   await execFileP(cmd, argv, { env: { PATH, LANG: 'C.UTF-8', ...env }, maxBuffer: 16 << 20 });
 }
-
-const median = (values: number[]): number => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] ?? Number.NaN;
 
 const root = mkdtempSync(join(tmpdir(), 'pg-ha-init-bench-big-'));
 chmodSync(root, 0o755);
@@ -134,7 +123,7 @@ try {
     children.push(replica);
     await until(`${name} streaming`, streaming(primaryPort, name));
     const elapsed = performance.now() - t0;
-    await stop(replica);
+    await stopGroup(replica, 30_000);
     await until(`${name} slot released`, async () => (await sql(primaryPort, `SELECT active FROM pg_replication_slots WHERE slot_name = '${name}'`)) === 'f', 30_000);
     await sql(primaryPort, `SELECT pg_drop_replication_slot('${name}')`);
     rmSync(dir, { recursive: true, force: true });
@@ -151,7 +140,7 @@ try {
     console.log(`${name.padEnd(16)} median ${median(values).toFixed(0)} ms  (runs: ${values.map((v) => v.toFixed(0)).join(', ')})`);
   }
 } finally {
-  for (const child of children.reverse()) await stop(child);
+  for (const child of children.reverse()) await stopGroup(child, 30_000);
   for (const dir of dataDirs) rmSync(dir, { recursive: true, force: true });
   rmSync(root, { recursive: true, force: true });
 }

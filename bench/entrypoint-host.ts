@@ -15,6 +15,7 @@ import { promisify } from 'node:util';
 import { asPostgres, giveToPostgres, PG_BIN, postgresOwnedTempDir } from '../test/support/as-postgres.js';
 import { makeHostBundle } from '../test/support/bundle.js';
 import { freePort } from '../test/support/ports.js';
+import { median, stopGroup } from './support.js';
 
 const execFileP = promisify(execFile);
 const PATH = `${PG_BIN}:/usr/sbin:/usr/bin:/sbin:/bin`;
@@ -57,16 +58,6 @@ function start(command: string, args: string[], env: Record<string, string>): Ch
   return spawn(command, args, { env, detached: true, stdio: 'ignore' });
 }
 
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGINT');
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([exited, new Promise((resolve) => { timer = setTimeout(resolve, 15_000); })]);
-  clearTimeout(timer);
-  try { process.kill(-(child.pid ?? 0), 'SIGKILL'); } catch { /* gone */ }
-}
-
 async function viaEntrypoint(together: boolean): Promise<number> {
   const root = mkdtempSync(join(tmpdir(), 'pg-ha-init-bench-'));
   chmodSync(root, 0o755);
@@ -90,11 +81,11 @@ async function viaEntrypoint(together: boolean): Promise<number> {
     children.push(start(...asPostgres(bundle.entrypoint, args), replicaEnv));
     await untilStreaming(primaryPort, 'bench');
     const elapsed = performance.now() - t0;
-    for (const child of children.reverse()) await stop(child);
+    for (const child of children.reverse()) await stopGroup(child, 15_000);
     for (const env of [primaryEnv, replicaEnv]) rmSync(join(env.PGDATA, '..'), { recursive: true, force: true });
     return elapsed;
   } finally {
-    for (const child of children) await stop(child);
+    for (const child of children) await stopGroup(child, 15_000);
     rmSync(root, { recursive: true, force: true });
   }
 }
@@ -129,11 +120,6 @@ async function byHand(): Promise<number> {
     for (const data of [replica, primary]) await run('pg_ctl', ['-D', data, '-m', 'fast', '-w', 'stop']).catch(() => undefined);
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
 }
 
 const results: Record<string, number[]> = { together: [], sequential: [], 'by hand': [] };
