@@ -22,7 +22,8 @@ export function generatePassword(): string {
   return randomBytes(24).toString('base64url');
 }
 
-function readExisting(path: string): string | undefined {
+/** A secret file's value (trailing newlines dropped), or undefined when it is missing or empty. */
+export function readExistingSecret(path: string): string | undefined {
   try {
     const value = readFileSync(path, 'utf8').replace(/\n+$/, '');
     return value === '' ? undefined : value;
@@ -33,7 +34,7 @@ function readExisting(path: string): string | undefined {
 
 function resolve(secret: Secret, existingPath: string): { value: string; origin: SecretOrigin } {
   if (secret.kind === 'given') return { value: secret.value, origin: 'given' };
-  const existing = readExisting(existingPath);
+  const existing = readExistingSecret(existingPath);
   if (existing !== undefined) return { value: existing, origin: 'kept' };
   return { value: generatePassword(), origin: 'generated' };
 }

@@ -1,11 +1,11 @@
 // The answers as the generator sees them for one output directory: the settings map, the config
 // the model makes of it, and the file plan compared with what is on disk (--dry-run's view).
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, RawSettings } from '../config/model.js';
 import { loadConfig } from '../generate.js';
 import { compareWithDisk, type Change } from '../output/changes.js';
 import { buildPlan } from '../output/plan.js';
+import { readExistingSecret } from '../output/secrets.js';
 import { SECRET_DIR } from '../render/view.js';
 import { TOOL_VERSION } from '../version.js';
 import { modeOf, type WizardContext } from './context.js';
@@ -18,14 +18,6 @@ export interface WizardPlan {
 
 type Ctx = Pick<WizardContext, 'settings' | 'topology' | 'secrets' | 'force'>;
 
-function existingSecret(path: string): boolean {
-  try {
-    return readFileSync(path, 'utf8').replace(/\n+$/, '') !== '';
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The settings for `outDir`. A primary's replication password that the wizard generated yields
  * to the one a bundle already in `outDir` holds: --stack keeps its generated secrets the same
@@ -33,7 +25,7 @@ function existingSecret(path: string): boolean {
  */
 function settingsFor(ctx: Ctx, outDir: string): RawSettings {
   const kept = join(outDir, SECRET_DIR, 'replication_password');
-  if (ctx.topology !== 'primary' || ctx.secrets.REPLICATION_PASSWORD !== 'generated' || !existingSecret(kept)) return { ...ctx.settings };
+  if (ctx.topology !== 'primary' || ctx.secrets.REPLICATION_PASSWORD !== 'generated' || readExistingSecret(kept) === undefined) return { ...ctx.settings };
   const settings: Record<string, string | undefined> = { ...ctx.settings, REPLICATION_PASSWORD_FILE: kept };
   delete settings.REPLICATION_PASSWORD;
   return settings;
