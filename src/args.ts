@@ -1,84 +1,66 @@
-// Command-line flags. Non-secret settings may be given as flags; they map onto the same variable
-// names as the environment, so flags, env and wizard answers all meet in one config model.
-// Passwords are never flags: argv is visible to every user of the machine.
+// The command line: `pg-ha-init [verb] [flags]`. A first word that is not a flag names a verb;
+// without one, the flags choose the command (commands/index.ts). Each command takes only the
+// flags it declares: any other is a usage error that names the flag and the command, never
+// silently ignored. Non-secret settings may be flags; they map onto the same variable names as
+// the environment. Passwords are never flags: argv is visible to every user of the machine.
 import { parseArgs } from 'node:util';
+import { GLOBAL_FLAGS, type Command, type Flag, type FlagValues } from './commands/command.js';
+import { COMMANDS, VERBS, commandForFlags } from './commands/index.js';
 import { UsageError } from './errors.js';
 
-export interface CliOptions {
-  fromEnv: boolean;
-  stack: boolean;
-  out?: string;
-  dryRun: boolean;
-  force: boolean;
-  /** After writing, start the bundle and wait until every replica streams. */
-  launch: boolean;
-  /** Compare a fresh render with the output directory; exit 1 on drift. */
-  check: boolean;
-  /** Print the resolved config and the file plan as JSON; write nothing. */
-  json: boolean;
-  help: boolean;
-  version: boolean;
+export interface CommandLine {
+  command: Command;
+  /** The command was named by a verb (its --help is its own). */
+  verb: boolean;
+  flags: FlagValues;
   /** Settings given as flags, by variable name. */
   settings: Record<string, string>;
 }
 
-const SETTING_FLAGS = {
-  replicas: 'REPLICA_COUNT',
-  'pg-major': 'PG_MAJOR',
-  port: 'PRIMARY_PORT',
-  'replication-user': 'REPLICATION_USER',
-  'replication-cidr': 'REPLICATION_CIDR',
-} as const;
+function parseOptions(flags: readonly Flag[]) {
+  return Object.fromEntries(flags.map((f) => [f.name, f.short === undefined ? { type: f.type } : { type: f.type, short: f.short }]));
+}
 
-export function parseCli(argv: string[]): CliOptions {
+/** Every flag of every command (once), so a flag of another command is named, not "unknown". */
+function allFlags(commands: readonly Command[]): Flag[] {
+  const byName = new Map<string, Flag>();
+  for (const flag of [...GLOBAL_FLAGS, ...commands.flatMap((c) => c.flags)]) if (!byName.has(flag.name)) byName.set(flag.name, flag);
+  return [...byName.values()];
+}
+
+function notTaken(flag: string, command: Command, commands: readonly Command[]): UsageError {
+  const takers = commands.filter((c) => c.flags.some((f) => f.name === flag)).map((c) => c.title);
+  const hint = takers.length > 0 ? ` It goes with ${takers.join(', or ')}.` : '';
+  return new UsageError(`--${flag} is not a flag of ${command.title}.${hint} Run pg-ha-init --help for the flags.`);
+}
+
+export function parseCommandLine(argv: readonly string[], verbs: readonly Command[] = VERBS, commands: readonly Command[] = COMMANDS): CommandLine {
+  const word = argv[0] !== undefined && !argv[0].startsWith('-') ? argv[0] : undefined;
+  const verb = word === undefined ? undefined : verbs.find((c) => c.name === word);
+  if (word !== undefined && verb === undefined) {
+    const known = verbs.length > 0 ? `; the commands are ${verbs.map((c) => c.name).join(', ')}` : '';
+    throw new UsageError(`"${word}" is not a pg-ha-init command${known}. Run pg-ha-init --help.`);
+  }
+  const known = allFlags([...commands, ...verbs]);
   let parsed;
   try {
-    parsed = parseArgs({
-      args: argv,
-      strict: true,
-      allowPositionals: false,
-      options: {
-        'from-env': { type: 'boolean', default: false },
-        stack: { type: 'boolean', default: false },
-        out: { type: 'string', short: 'o' },
-        'dry-run': { type: 'boolean', default: false },
-        force: { type: 'boolean', default: false },
-        launch: { type: 'boolean', default: false },
-        check: { type: 'boolean', default: false },
-        json: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-        version: { type: 'boolean', short: 'v', default: false },
-        ...Object.fromEntries(Object.keys(SETTING_FLAGS).map((flag) => [flag, { type: 'string' as const }])),
-      },
-    });
+    parsed = parseArgs({ args: argv.slice(verb === undefined ? 0 : 1), strict: true, allowPositionals: false, tokens: true, options: parseOptions(known) });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}. Run pg-ha-init --help for the flags.`);
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
-  if (values['from-env'] && values.stack) throw new UsageError('--from-env and --stack are two modes; give one of them.');
-  if (values.launch && values['dry-run']) throw new UsageError('--launch starts the files it writes, and --dry-run writes none; give one of them.');
-  const exclusive = ['dry-run', 'check', 'json', 'launch'].filter((flag) => values[flag] === true);
-  if (exclusive.length > 1 && !(exclusive.length === 2 && exclusive.includes('dry-run') && exclusive.includes('json'))) {
-    throw new UsageError(`${exclusive.map((f) => `--${f}`).join(' and ')} do different things; give one of them.`);
+  const flags = parsed.values as FlagValues;
+  const given = new Set(parsed.tokens.flatMap((t) => (t.kind === 'option' ? [t.name] : [])));
+  const command = verb ?? commandForFlags(given);
+  const asksForHelp = flags.help === true || flags.version === true;
+  if (!asksForHelp) {
+    const takes = new Set([...GLOBAL_FLAGS, ...command.flags].map((f) => f.name));
+    const stray = [...given].find((name) => !takes.has(name));
+    if (stray !== undefined) throw notTaken(stray, command, [...commands, ...verbs]);
   }
   const settings: Record<string, string> = {};
-  for (const [flag, variable] of Object.entries(SETTING_FLAGS)) {
-    const value = values[flag];
-    if (typeof value === 'string') settings[variable] = value;
+  for (const flag of command.flags) {
+    const value = flags[flag.name];
+    if (flag.setting !== undefined && typeof value === 'string') settings[flag.setting] = value;
   }
-  return {
-    fromEnv: values['from-env'] === true,
-    stack: values.stack === true,
-    out: typeof values.out === 'string' ? values.out : undefined,
-    dryRun: values['dry-run'] === true,
-    force: values.force === true,
-    launch: values.launch === true,
-    check: values.check === true,
-    json: values.json === true,
-    help: values.help === true,
-    version: values.version === true,
-    settings,
-  };
+  return { command, verb: verb !== undefined, flags, settings };
 }
-
-export const SETTING_FLAG_HELP = SETTING_FLAGS;

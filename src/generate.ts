@@ -1,9 +1,9 @@
 // The one-way flow shared by every mode: settings -> config model -> file plan -> compare with
 // disk -> write (or only report, for --dry-run). Nothing is written unless every step succeeded.
 import { resolve } from 'node:path';
-import { InvalidConfigError } from './config/errors.js';
+import { InvalidConfigError } from './errors.js';
 import { parseConfig, type Config, type RawSettings } from './config/model.js';
-import type { Mode } from './config/variables.js';
+import type { Mode } from './config/settings.js';
 import { RefusedError } from './errors.js';
 import { writeAtomically } from './output/atomic-write.js';
 import { compareWithDisk, type Change } from './output/changes.js';

@@ -1,59 +1,72 @@
-// --help text, built from the variable table so it always lists every variable with its default.
-import { VARIABLES, type Variable } from './config/variables.js';
+// --help, built from the commands (usage, flags) and the settings table (every variable with its
+// default), so it cannot leave one out. `pg-ha-init <verb> --help` shows that command alone.
+import { GLOBAL_FLAGS, type Command, type Flag } from './commands/command.js';
+import { COMMANDS } from './commands/index.js';
+import { SETTINGS, defaultText, type Setting } from './config/settings.js';
 
-const FLAGS: [string, string][] = [
-  ['--stack', 'Render a single-host stack (primary + replicas on this machine). No prompts.'],
-  ['--from-env', 'Render this host\'s node (primary or replica) from the environment. No prompts.'],
-  ['-o, --out DIR', 'Output directory (default: ./pg-ha-stack, or ./pg-ha-<role> with --from-env).'],
-  ['--dry-run', 'List what would be written; write nothing.'],
-  ['--force', 'Overwrite files that exist and differ (existing secrets are always kept).'],
-  ['--check', 'Compare a fresh render with the output directory: diff and exit 1 on drift.'],
-  ['--json', 'Print the resolved config (secrets redacted) and the file plan as JSON.'],
-  ['--launch', 'With --stack or --from-env: start it (docker compose, docker-compose or podman), wait until replicas stream. (The wizard asks.)'],
-  ['--replicas N', 'REPLICA_COUNT: replicas in a single-host stack (default 2).'],
-  ['--pg-major N', 'PG_MAJOR: PostgreSQL major version (default 18).'],
-  ['--port N', 'PRIMARY_PORT: port the primary is published on (default 5432).'],
-  ['--replication-user NAME', 'REPLICATION_USER (default replicator).'],
-  ['--replication-cidr CIDR', 'REPLICATION_CIDR: who may replicate (default samenet / 0.0.0.0/0).'],
-  ['-h, --help', 'Show this help.'],
-  ['-v, --version', 'Show the version.'],
-];
-
-function column(rows: [string, string][]): string {
+function column(rows: readonly (readonly [string, string])[]): string {
   const width = Math.max(...rows.map(([left]) => left.length)) + 2;
   return rows.map(([left, right]) => `  ${left.padEnd(width)}${right}`).join('\n');
 }
 
-function variableRow(v: Variable): [string, string] {
-  const fileForm = v.secret ? ` (or ${v.name}_FILE)` : '';
-  const def = v.default !== undefined ? ` Default: ${v.default}.` : '';
-  return [v.name, `${v.description}${def}${fileForm}`];
+function flagRow(flag: Flag): [string, string] {
+  const names = flag.short === undefined ? `--${flag.name}` : `-${flag.short}, --${flag.name}`;
+  return [flag.arg === undefined ? names : `${names} ${flag.arg}`, flag.help];
 }
 
-export function helpText(): string {
-  const groups = [...new Set(VARIABLES.map((v) => v.group))];
-  const variables = groups.map((group) => `${group}:\n${column(VARIABLES.filter((v) => v.group === group).map(variableRow))}`).join('\n\n');
+function usageRows(commands: readonly Command[]): [string, string][] {
+  return commands.flatMap((c) => c.usage.map((line): [string, string] => {
+    const [command = line, ...what] = line.split('  ');
+    return [command, what.join('  ').trim()];
+  }));
+}
+
+function variableRow(setting: Setting): [string, string] {
+  const fileForm = setting.type === 'secret' ? ` (or ${setting.name}_FILE)` : '';
+  const shown = defaultText(setting);
+  return [setting.name, `${setting.doc}${shown === undefined ? '' : ` Default: ${shown}.`}${fileForm}`];
+}
+
+function uniqueFlags(commands: readonly Command[]): Flag[] {
+  const seen = new Set<string>();
+  return [...commands.flatMap((c) => c.flags), ...GLOBAL_FLAGS].filter((f) => !seen.has(f.name) && seen.add(f.name));
+}
+
+export function helpText(commands: readonly Command[] = COMMANDS): string {
+  const table = SETTINGS as readonly Setting[];
+  const groups = [...new Set(table.map((s) => s.group))];
+  const variables = groups.map((group) => `${group}:\n${column(table.filter((s) => s.group === group).map(variableRow))}`).join('\n\n');
   return `pg-ha-init: PostgreSQL streaming replication (one primary, N replicas) for Docker Compose.
 
 Usage:
-  pg-ha-init                                        in a terminal: asks a few questions, then writes and starts
-  pg-ha-init --stack [--replicas N] [--out DIR]     a primary and N replicas on this machine
-  pg-ha-init --from-env [--out DIR]                 this host's node, from the environment (CI)
+${column(usageRows(commands))}
 
 With no mode flag the wizard asks; the environment and the flags are its defaults. Without a
 terminal, or with CI=true, it never asks: use --stack or --from-env.
 
 Flags:
-${column(FLAGS)}
+${column(uniqueFlags(commands).map(flagRow))}
 
 Environment variables (flags win over the environment; secrets are never flags):
 ${variables}
 
-Exit codes: 0 success, 1 runtime failure, 2 invalid input.
+Exit codes: 0 success, 1 runtime failure, 2 invalid input, 130 cancelled.
 
 Examples:
   pg-ha-init --stack --replicas 2 --out ./pg-ha-stack && cd pg-ha-stack && docker compose up -d --wait
   HA_MODE=native REPLICATION_ROLE=replica PRIMARY_HOST=db1.internal \\
     REPLICATION_PASSWORD_FILE=/run/secrets/repl pg-ha-init --from-env --out ./pg-ha-replica
+`;
+}
+
+/** `pg-ha-init <verb> --help`. */
+export function commandHelp(command: Command): string {
+  return `${command.title}: ${command.summary}
+
+Usage:
+${column(usageRows([command]))}
+
+Flags:
+${column([...command.flags, ...GLOBAL_FLAGS].map(flagRow))}
 `;
 }

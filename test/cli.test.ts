@@ -6,7 +6,7 @@ import { describe, test } from 'node:test';
 import { runCli } from './support/cli.js';
 import { snapshotTree } from './support/tree.js';
 import { tempDir } from './support/tmp.js';
-import { VARIABLES } from '../src/config/variables.js';
+import { SETTINGS } from '../src/config/settings.js';
 
 const NATIVE = { HA_MODE: 'native' };
 
@@ -106,7 +106,7 @@ describe('help and version', () => {
   test('--help lists every variable and exits 0', () => {
     const run = runCli(['--help']);
     assert.equal(run.status, 0);
-    for (const v of VARIABLES) assert.ok(run.stdout.includes(v.name), v.name);
+    for (const v of SETTINGS) assert.ok(run.stdout.includes(v.name), v.name);
     assert.match(run.stdout, /Examples:/);
   });
   test('--version prints the package version', () => {

@@ -8,11 +8,3 @@ export interface ConfigError {
 export function formatConfigError(error: ConfigError): string {
   return `${error.variable} ${error.problem}. Fix: ${error.fix}.`;
 }
-
-/** Thrown by entry points that cannot go on; the CLI prints every error and exits 2. */
-export class InvalidConfigError extends Error {
-  constructor(readonly errors: readonly ConfigError[]) {
-    super(errors.map(formatConfigError).join('\n'));
-    this.name = 'InvalidConfigError';
-  }
-}

@@ -1,48 +1,36 @@
 // The one config model. Input is a flat map of variable names to strings (the environment, or
-// wizard answers and CLI flags translated to the same names); output is a typed Config. Every
-// rule runs, so the user sees every problem at once.
+// wizard answers and CLI flags translated to the same names); output is a typed Config. Each
+// setting is checked by the rule the settings table gives it, and every rule runs, so the user
+// sees every problem at once. Only what spans settings is written out here: the role and the
+// primary's host (a stack has fixed ones), secrets and their *_FILE forms, and distinct users.
 import { readFileSync } from 'node:fs';
 // zod's small build, zod/mini (functions instead of methods, so the bundler keeps only what is
 // used), through a namespace import (`import { z }` would keep all of it). The full zod registers
 // English messages for zod's own issues; zod/mini has none until told, so register the same ones.
 import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
-import { parseBoolean } from './booleans.js';
 import type { ConfigError } from './errors.js';
-import {
-  cidrProblem, databaseNameProblem, hostProblem, passwordProblem, portProblem, rangeProblem,
-  replicaNameProblem, roleNameProblem,
-} from './rules.js';
-import { DEFAULT_PRIMARY_PORT, MAX_REPLICAS, PG_MAJORS, type Mode, type SecretName } from './variables.js';
+import { roleNameProblem } from './rules.js';
+import { SETTINGS, defaultOf, settingNamed, type Mode, type Setting } from './settings.js';
 
 z.config(en());
 
-const SecretSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('given'), value: z.string().check(z.minLength(1)) }),
-  z.object({ kind: z.literal('generate') }),
-]);
-export type Secret = z.infer<typeof SecretSchema>;
+export type Secret = { kind: 'given'; value: string } | { kind: 'generate' };
+export type Role = 'primary' | 'replica';
 
-export const ConfigSchema = z.object({
-  mode: z.enum(['node', 'stack']),
+type Keyed = Extract<(typeof SETTINGS)[number], { key: string }>;
+/** One field per setting with a `key` in the table, typed by the setting's type. */
+export type SettingValues = {
+  [S in Keyed as S['key']]: S['type'] extends 'int' ? number : S['type'] extends 'secret' ? Secret : string;
+};
+
+export type Config = SettingValues & {
+  mode: Mode;
   /** The node's role; a single-host stack renders the primary and its replicas. */
-  role: z.enum(['primary', 'replica']),
-  pgMajor: z.int().check(z.minimum(PG_MAJORS.min), z.maximum(PG_MAJORS.max)),
-  primaryHost: z.string(),
-  primaryPort: z.int(),
-  replicaPort: z.int(),
-  replicaName: z.string(),
-  replicaCount: z.int().check(z.minimum(1), z.maximum(MAX_REPLICAS)),
-  replicationUser: z.string(),
-  replicationPassword: SecretSchema,
-  replicationCidr: z.string(),
-  primaryWaitTimeout: z.int().check(z.positive()),
-  postgresUser: z.string(),
-  postgresPassword: SecretSchema,
-  postgresDb: z.string(),
-});
-export type Config = z.infer<typeof ConfigSchema>;
-export type Role = Config['role'];
+  role: Role;
+  /** Where a replica dials its primary: PRIMARY_HOST for a node, the service name in a stack. */
+  primaryHost: string;
+};
 
 export type RawSettings = Readonly<Record<string, string | undefined>>;
 
@@ -54,91 +42,69 @@ export interface ParseOptions {
 
 export type ParseResult = { ok: true; config: Config } | { ok: false; errors: ConfigError[] };
 
-type Problem = (value: string) => string | undefined;
+type Report = (variable: string, problem: string, fix: string) => void;
 
 function readSecretFile(path: string): string {
   // Trailing newlines are what editors and `echo` add; bash's $(<file) strips them the same way.
   return readFileSync(path, 'utf8').replace(/\n+$/, '');
 }
 
+/** Settings the loop below leaves alone: they depend on the mode and on each other. */
+const READ_BY_HAND = new Set(['REPLICATION_ROLE', 'PRIMARY_HOST']);
+
 function buildSchema(mode: Mode, readFile: (path: string) => string) {
   return z.pipe(z.record(z.string(), z.optional(z.string())), z.transform((raw, ctx): Config => {
     // What full zod's ctx.addIssue() records for an issue object; zod/mini's ctx has only the list.
-    const report = (variable: string, problem: string, fix: string): void => {
+    const report: Report = (variable, problem, fix) => {
       ctx.issues.push({ code: 'custom', path: [variable], message: problem, params: { fix }, input: raw });
     };
-    const value = (name: string): string | undefined => raw[name];
-    const checked = (name: string, fallback: string, problem: Problem, fix: string): string => {
-      const given = value(name);
-      if (given === undefined) return fallback;
-      const found = problem(given);
-      if (found !== undefined) report(name, found, fix);
-      return given;
-    };
-
-    const haMode = value('HA_MODE');
-    if (haMode !== undefined && haMode !== '' && haMode !== 'native') {
-      report('HA_MODE', `is "${haMode}"; pg-ha-init generates native streaming replication only`, 'set HA_MODE=native or leave it unset');
-    }
-    for (const name of ['USE_PATRONI', 'USE_CITUS'] as const) {
-      const flag = parseBoolean(value(name));
-      const tool = name === 'USE_PATRONI' ? 'Patroni' : 'Citus';
-      if (flag === undefined) report(name, `is "${value(name)}", not true/false`, `set ${name}=false (true, TRUE, 1 and yes mean true)`);
-      else if (flag) report(name, `is true, but HA_MODE=native cannot be combined with ${tool}`, `unset ${name} or set ${name}=false`);
+    const resolved: Record<string, string> = {};
+    const fields: Record<string, unknown> = {};
+    for (const setting of SETTINGS as readonly Setting[]) {
+      if (READ_BY_HAND.has(setting.name)) continue;
+      if (setting.type === 'secret') {
+        fields[setting.key as string] = readSecret(setting, raw, readFile, setting.required?.includes(mode) === true, report);
+        continue;
+      }
+      const given = raw[setting.name];
+      const problem = given === undefined ? undefined : setting.rule?.(given);
+      if (problem !== undefined) report(setting.name, problem, setting.fix ?? 'see pg-ha-init --help');
+      const value = given ?? defaultOf(setting, mode, (name) => resolved[name] ?? '');
+      if (value !== undefined) resolved[setting.name] = value;
+      if (setting.key !== undefined) fields[setting.key] = setting.type === 'int' ? Number(value) : value;
     }
 
-    const role = mode === 'stack' ? 'primary' : readRole(value('REPLICATION_ROLE'), report);
-    const primaryHost = mode === 'stack' ? 'primary' : readPrimaryHost(role, value('PRIMARY_HOST'), report);
-
-    const primaryPort = Number(checked('PRIMARY_PORT', String(DEFAULT_PRIMARY_PORT), portProblem, 'set PRIMARY_PORT to a port from 1 to 65535'));
-    const replicaPortDefault = mode === 'stack' ? primaryPort + 1 : DEFAULT_PRIMARY_PORT;
-    const replicaPort = Number(checked('REPLICA_PORT', String(replicaPortDefault), portProblem, 'set REPLICA_PORT to a port from 1 to 65535'));
-    const replicaCount = Number(checked('REPLICA_COUNT', '2', rangeProblem(1, MAX_REPLICAS), `set REPLICA_COUNT from 1 to ${MAX_REPLICAS}`));
-    const pgMajor = Number(checked('PG_MAJOR', String(PG_MAJORS.current), rangeProblem(PG_MAJORS.min, PG_MAJORS.max), `set PG_MAJOR from ${PG_MAJORS.min} to ${PG_MAJORS.max}`));
-    const replicaName = checked('REPLICA_NAME', 'replica1', replicaNameProblem, 'set REPLICA_NAME to something like replica_2');
-    const primaryWaitTimeout = Number(checked('PRIMARY_WAIT_TIMEOUT', '300', rangeProblem(1, 86400), 'set PRIMARY_WAIT_TIMEOUT to a number of seconds, e.g. 300'));
-    const cidrDefault = mode === 'stack' ? 'samenet' : '0.0.0.0/0';
-    const replicationCidr = checked('REPLICATION_CIDR', cidrDefault, cidrProblem, 'set REPLICATION_CIDR to the replicas\' network, e.g. 10.0.0.0/24');
-
-    const postgresUser = checked('POSTGRES_USER', 'postgres', roleNameProblem, 'choose a role name without quotes, spaces, "$", "\\", "#" or backticks, not starting with pg_');
-    const replicationUser = checked('REPLICATION_USER', 'replicator', roleNameProblem, 'choose a role name without quotes, spaces, "$", "\\", "#" or backticks, not starting with pg_');
-    if (replicationUser === postgresUser && roleNameProblem(replicationUser) === undefined) {
+    const role = mode === 'stack' ? 'primary' : readRole(raw.REPLICATION_ROLE, report);
+    const primaryHost = mode === 'stack' ? 'primary' : readPrimaryHost(role, raw.PRIMARY_HOST, report);
+    const { REPLICATION_USER: replicationUser, POSTGRES_USER: postgresUser } = resolved;
+    if (replicationUser === postgresUser && roleNameProblem(replicationUser ?? '') === undefined) {
       report('REPLICATION_USER', `is the same role as POSTGRES_USER ("${postgresUser}")`, 'use a dedicated role, e.g. REPLICATION_USER=replicator');
     }
-    const postgresDb = checked('POSTGRES_DB', postgresUser, databaseNameProblem, 'choose a database name without quotes, spaces, "$", "\\", "#" or backticks');
-
-    const secret = (name: SecretName, required: boolean): Secret => readSecret(name, raw, readFile, required, report);
-    const replicationPassword = secret('REPLICATION_PASSWORD', mode === 'node');
-    const postgresPassword = secret('POSTGRES_PASSWORD', false);
-
-    return {
-      mode, role, pgMajor, primaryHost, primaryPort, replicaPort, replicaName, replicaCount,
-      replicationUser, replicationPassword, replicationCidr, primaryWaitTimeout,
-      postgresUser, postgresPassword, postgresDb,
-    };
+    return { ...fields, mode, role, primaryHost } as Config;
   }));
 }
 
-type Report = (variable: string, problem: string, fix: string) => void;
-
 function readRole(given: string | undefined, report: Report): Role {
   if (given === 'primary' || given === 'replica') return given;
-  const problem = given === undefined || given === '' ? 'is not set' : `is "${given}"`;
-  report('REPLICATION_ROLE', `${problem}; it must be "primary" or "replica"`, 'set REPLICATION_ROLE=primary on the primary\'s host and REPLICATION_ROLE=replica on each replica\'s host');
+  const setting = settingNamed('REPLICATION_ROLE');
+  const problem = given === undefined || given === '' ? 'is not set; it must be "primary" or "replica"' : setting.rule?.(given) ?? '';
+  report(setting.name, problem, setting.fix ?? '');
   return 'primary';
 }
 
 function readPrimaryHost(role: Role, given: string | undefined, report: Report): string {
+  const setting = settingNamed('PRIMARY_HOST');
   if (given === undefined || given === '') {
-    if (role === 'replica') report('PRIMARY_HOST', 'is not set, and a replica needs it', 'set PRIMARY_HOST to the primary\'s host name or IP address');
+    if (role === 'replica') report(setting.name, 'is not set, and a replica needs it', 'set PRIMARY_HOST to the primary\'s host name or IP address');
     return '';
   }
-  const problem = hostProblem(given);
-  if (problem !== undefined) report('PRIMARY_HOST', problem, 'set PRIMARY_HOST to a host name such as db1.example.com or an IP address');
+  const problem = setting.rule?.(given);
+  if (problem !== undefined) report(setting.name, problem, setting.fix ?? '');
   return given;
 }
 
-function readSecret(name: SecretName, raw: RawSettings, readFile: (path: string) => string, required: boolean, report: Report): Secret {
+function readSecret(setting: Setting, raw: RawSettings, readFile: (path: string) => string, required: boolean, report: Report): Secret {
+  const { name } = setting;
   const direct = raw[name];
   const fileName = `${name}_FILE`;
   const file = raw[fileName];
@@ -162,9 +128,9 @@ function readSecret(name: SecretName, raw: RawSettings, readFile: (path: string)
     if (required) report(name, 'is not set, and native replication needs it', `set ${name} or ${fileName} (the same value on every node)`);
     return { kind: 'generate' };
   }
-  const problem = passwordProblem(value);
+  const problem = setting.rule?.(value);
   if (problem !== undefined) {
-    report(source, problem, `use a password of printable characters on one line`);
+    report(source, problem, setting.fix ?? '');
     return { kind: 'generate' };
   }
   return { kind: 'given', value };
@@ -172,7 +138,7 @@ function readSecret(name: SecretName, raw: RawSettings, readFile: (path: string)
 
 export function parseConfig(raw: RawSettings, options: ParseOptions): ParseResult {
   const result = buildSchema(options.mode, options.readFile ?? readSecretFile).safeParse(raw);
-  if (result.success) return { ok: true, config: ConfigSchema.parse(result.data) };
+  if (result.success) return { ok: true, config: result.data };
   const errors = result.error.issues.map((issue): ConfigError => ({
     variable: String(issue.path[0]),
     problem: issue.message,

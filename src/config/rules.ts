@@ -1,8 +1,11 @@
 // Each rule returns a problem (a phrase completing "VARIABLE ...") or undefined when the value is
-// fine. The model, the wizard's on-entry checks and (by hand, tested against the same case table)
+// fine. The settings table (settings.ts) names the rule of each setting. The model, the wizard's on-entry checks and (by hand, tested against the same case table)
 // the bundled validation.sh all apply these.
 import { isIPv4, isIPv6 } from 'node:net';
-import { envFileProblem as envFileValueProblem } from '../render/quote/envfile.js';
+import { envFileValueProblem } from './env-file-rule.js';
+
+/** A problem (completing "VARIABLE ..."), or undefined when the value is fine. */
+export type Problem = (value: string) => string | undefined;
 
 const MAX_IDENTIFIER_BYTES = 63; // NAMEDATALEN - 1: longer names are silently truncated by PostgreSQL
 /**

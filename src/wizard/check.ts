@@ -2,8 +2,10 @@
 // the rules in config/rules.ts) together with every other setting, so the wizard shows the very
 // message --from-env would print, fix included, and catches cross-field rules such as
 // REPLICATION_USER = POSTGRES_USER.
-import { InvalidConfigError, formatConfigError } from '../config/errors.js';
+import { formatConfigError } from '../config/errors.js';
+import { InvalidConfigError } from '../errors.js';
 import { parseConfig, type RawSettings } from '../config/model.js';
+import { defaultOf, settingNamed } from '../config/settings.js';
 import { modeOf, type WizardContext } from './context.js';
 
 export function checkSetting(ctx: Pick<WizardContext, 'settings' | 'topology'>, name: string, value: string): true | string {
@@ -25,16 +27,16 @@ export function checkEnvironment(settings: RawSettings): void {
   if (!result.ok) throw new InvalidConfigError(result.errors);
 }
 
-/** Asks for one setting (default: what the environment or a flag says), checked on entry. */
-export async function askSetting(
-  ctx: Pick<WizardContext, 'prompt' | 'settings' | 'topology'>,
-  name: string,
-  message: string,
-  fallback: string,
-): Promise<void> {
+/**
+ * Asks for one setting with its question from the settings table, checked on entry. The default
+ * is what the environment or a flag says, else the table's default for this topology's mode.
+ */
+export async function askSetting(ctx: Pick<WizardContext, 'prompt' | 'settings' | 'topology'>, name: string): Promise<void> {
+  const setting = settingNamed(name);
+  const fallback = defaultOf(setting, modeOf(ctx.topology), (other) => ctx.settings[other] ?? '') ?? '';
   // Pasted values often carry a stray space; no setting but a password may contain one.
   const answer = await ctx.prompt.input({
-    message,
+    message: setting.prompt ?? `${name}:`,
     default: ctx.settings[name] ?? fallback,
     validate: (value) => checkSetting(ctx, name, value.trim()),
   });

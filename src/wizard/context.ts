@@ -1,9 +1,9 @@
 // What the steps share. Each step takes only the fields it needs (Pick<WizardContext, ...>) and
 // records its answer here, by the same variable names the environment uses.
 import type { Config } from '../config/model.js';
-import type { Mode, SecretName } from '../config/variables.js';
-import type { Engine } from '../launch/engine.js';
-import type { ReplicaState } from '../launch/status.js';
+import type { Mode, SecretName } from '../config/settings.js';
+import type { Engine } from '../engine/engine.js';
+import type { ReplicaState } from '../engine/status.js';
 import type { Prompts } from './prompts.js';
 
 export type Topology = 'stack' | 'primary' | 'replica';

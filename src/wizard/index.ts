@@ -3,9 +3,10 @@
 import chalk from 'chalk';
 import type { Config, RawSettings } from '../config/model.js';
 import { generate } from '../generate.js';
-import { LaunchError } from '../launch/errors.js';
+import { LaunchError } from '../errors.js';
 import { nextSteps } from '../output/report.js';
-import { Cancelled, isPromptExit } from './cancel.js';
+import { Cancelled } from '../errors.js';
+import { isPromptExit } from './cancel.js';
 import { checkEnvironment } from './check.js';
 import type { Launcher, Topology, WizardContext } from './context.js';
 import { planFor } from './plan.js';

@@ -7,7 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { InvalidConfigError } from '../../src/config/errors.js';
+import { InvalidConfigError } from '../../src/errors.js';
 import { loadConfig } from '../../src/generate.js';
 import { ACCEPTED_NAMES, HOSTILE_PASSWORDS, REJECTED_NAMES } from './support/hostile.js';
 import { median, run } from './support/process.js';

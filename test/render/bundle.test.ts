@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { describe, test } from 'node:test';
 import { parse } from 'yaml';
 import { parseConfig, type Config, type RawSettings } from '../../src/config/model.js';
-import type { Mode } from '../../src/config/variables.js';
+import type { Mode } from '../../src/config/settings.js';
 import { generate } from '../../src/generate.js';
 import { renderBundle } from '../../src/render/bundle.js';
 import { tempDir } from '../support/tmp.js';

@@ -1,52 +1,15 @@
-// Compose env files have no quoting that both Compose versions read the same way:
-// v1 (1.29, python-dotenv) strips surrounding quotes and a ` #` comment, and (Debian's 1.29.2
-// with python-dotenv 0.21, checked) expands `${VAR}` even inside single quotes but not `$VAR`;
-// v2 expands `$` in unquoted and double-quoted values and treats only single quotes as literal
-// (docker/compose#11058). So a value is written bare, and only when no version could change it.
+// `KEY=value` lines of a Compose env file. The rule (config/env-file-rule.ts) says why a value
+// must be written bare, and which values cannot be.
+import { envFileValueProblem } from '../../config/env-file-rule.js';
 import { QuoteError } from './error.js';
-import { describeChar, textOf } from './input.js';
+import { textOf } from './input.js';
 
 const CONTEXT = 'Compose env-file value';
 
-/** Quotes, `$` interpolation, backslash escapes and `#` comments: read differently by v1 and v2. */
-const SPECIAL = new Set(["'", '"', '$', '\\', '#', '`']);
-
-/**
- * Visible characters only (letters, marks, digits, punctuation, symbols). Whitespace is trimmed
- * or starts a comment, controls break lines, and invisible format or unassigned code points
- * cannot be reviewed in the file.
- */
-const VISIBLE = /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u;
-
-function firstUnsafe(text: string): string | undefined {
-  for (const ch of text) {
-    if (SPECIAL.has(ch)) {
-      return `${describeChar(ch)}: quotes, \`$\`, backslashes and \`#\` mean different things to Compose v1 and v2 env files, and no quoting is read the same by both`;
-    }
-    if (!VISIBLE.test(ch)) {
-      return `${describeChar(ch)}: only visible, non-whitespace characters survive an unquoted env-file value (whitespace is trimmed or starts a comment; controls and invisible characters do not belong in a reviewed file)`;
-    }
-  }
-  return undefined;
-}
-
-/**
- * Whether `v` can be written bare into a Compose env file and read back unchanged by Compose v1
- * and v2. The configuration model validates names with this same rule.
- */
-export function isEnvFileSafe(v: string): boolean {
-  return firstUnsafe(v) === undefined;
-}
-
-/** Why `v` cannot be written bare to an env file, or undefined; the config model reports this. */
-export function envFileProblem(v: string): string | undefined {
-  return firstUnsafe(v);
-}
-
-/** `v` unchanged, for `KEY={{envFileValue v}}`; throws when any Compose version would alter it. */
+/** `v` unchanged, for `KEY={{env v}}`; throws when any Compose version would alter it. */
 export function envFileValue(v: unknown): string {
   const text = textOf(CONTEXT, v);
-  const problem = firstUnsafe(text);
+  const problem = envFileValueProblem(text);
   if (problem !== undefined) throw new QuoteError(CONTEXT, problem);
   return text;
 }

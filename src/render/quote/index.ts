@@ -1,7 +1,7 @@
 // The quoting helpers the renderer registers with handlebars: one per output language.
 export { QuoteError } from './error.js';
 export { shellQuote } from './shell.js';
-export { envFileProblem, envFileValue, isEnvFileSafe } from './envfile.js';
+export { envFileValue } from './envfile.js';
 export { composeYamlString } from './yaml.js';
 export { sqlIdentifier, sqlLiteral } from './sql.js';
 export { conninfoValue } from './conninfo.js';

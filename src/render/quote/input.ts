@@ -1,5 +1,6 @@
 // What every quoting helper does before its own rules: turn the template value into text, and
 // name a refused character precisely, so a message says which character broke which file.
+import { describeChar } from '../../config/env-file-rule.js';
 import { QuoteError } from './error.js';
 
 /**
@@ -27,10 +28,4 @@ export function textOf(context: string, v: unknown): string {
 export function refuseFirst(context: string, text: string, pattern: RegExp, why: string): void {
   const hit = pattern.exec(text);
   if (hit) throw new QuoteError(context, `${describeChar(hit[0])} at index ${hit.index}: ${why}`);
-}
-
-/** "'$' (U+0024)" for a visible character, "U+000A" for anything else. */
-export function describeChar(ch: string): string {
-  const hex = (ch.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0');
-  return /^[\p{L}\p{M}\p{N}\p{P}\p{S}]$/u.test(ch) ? `'${ch}' (U+${hex})` : `U+${hex}`;
 }

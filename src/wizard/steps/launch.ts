@@ -2,7 +2,7 @@
 // and end on the replication status table and the connection strings.
 import chalk from 'chalk';
 import type { Config } from '../../config/model.js';
-import type { Engine } from '../../launch/engine.js';
+import type { Engine } from '../../engine/engine.js';
 import type { Launcher, WizardContext } from '../context.js';
 
 export async function launch(ctx: Pick<WizardContext, 'say'>, launcher: Launcher, engine: Engine, config: Config, outDir: string): Promise<void> {

@@ -3,7 +3,7 @@
 // cannot generate its replication password: it must be the primary's, so it reads a copy of the
 // primary's secret file, or the user types it.
 import chalk from 'chalk';
-import type { SecretName } from '../../config/variables.js';
+import type { SecretName } from '../../config/settings.js';
 import { generatePassword } from '../../output/secrets.js';
 import { SECRET_DIR } from '../../render/view.js';
 import { checkSetting } from '../check.js';

@@ -4,5 +4,5 @@ import { askSetting } from '../check.js';
 import type { WizardContext } from '../context.js';
 
 export async function replicaName(ctx: Pick<WizardContext, 'prompt' | 'settings' | 'topology'>): Promise<void> {
-  await askSetting(ctx, 'REPLICA_NAME', 'This replica\'s name (its replication slot; unique per replica):', 'replica1');
+  await askSetting(ctx, 'REPLICA_NAME');
 }

@@ -1,7 +1,6 @@
-import { MAX_REPLICAS } from '../../config/variables.js';
 import { askSetting } from '../check.js';
 import type { WizardContext } from '../context.js';
 
 export async function replicas(ctx: Pick<WizardContext, 'prompt' | 'settings' | 'topology'>): Promise<void> {
-  await askSetting(ctx, 'REPLICA_COUNT', `How many replicas (1-${MAX_REPLICAS})?`, '2');
+  await askSetting(ctx, 'REPLICA_COUNT');
 }

@@ -2,8 +2,8 @@
 // the real file list (the --dry-run plan) and where each password goes. Never a password.
 import chalk from 'chalk';
 import type { Config, RawSettings } from '../../config/model.js';
-import type { SecretName } from '../../config/variables.js';
-import { commandLine, upArgs, type Engine } from '../../launch/engine.js';
+import type { SecretName } from '../../config/settings.js';
+import { commandLine, upArgs, type Engine } from '../../engine/engine.js';
 import { describeChanges } from '../../output/report.js';
 import { services, type Service } from '../../render/topology.js';
 import { SECRET_DIR, imageFor } from '../../render/view.js';

@@ -3,7 +3,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config, RawSettings } from '../../../src/config/model.js';
-import type { Mode } from '../../../src/config/variables.js';
+import type { Mode } from '../../../src/config/settings.js';
 import { generate, loadConfig } from '../../../src/generate.js';
 
 export interface Bundle {

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { envFileValue, isEnvFileSafe } from '../../../src/render/quote/index.js';
+import { envFileValueProblem } from '../../../src/config/env-file-rule.js';
+import { envFileValue } from '../../../src/render/quote/index.js';
 import { composeEnvironment } from './compose.js';
 import { HOSTILE, checkFixed, checkNonText, checkRandom } from './round-trip.js';
 
@@ -32,7 +33,7 @@ test('envFileValue: random strings round-trip through docker-compose 1.29, or ar
   checkRandom(envFileValue, viaComposeV1, 20);
 });
 
-test('isEnvFileSafe is exactly the rule envFileValue applies', () => {
+test('envFileValueProblem (the config model\'s rule for names) is exactly the rule envFileValue applies', () => {
   for (const v of HOSTILE) {
     let accepted = true;
     try {
@@ -40,6 +41,6 @@ test('isEnvFileSafe is exactly the rule envFileValue applies', () => {
     } catch {
       accepted = false;
     }
-    assert.equal(isEnvFileSafe(v), accepted, JSON.stringify(v));
+    assert.equal(envFileValueProblem(v) === undefined, accepted, JSON.stringify(v));
   }
 });

@@ -2,7 +2,7 @@
 // waits itself (`up --wait`); with docker-compose v1 and podman we poll each container's health.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { commandLine, upArgs, type Engine } from './engine.js';
-import { LaunchError } from './errors.js';
+import { LaunchError } from '../errors.js';
 import { capture, stream } from './exec.js';
 
 export interface UpOptions {

@@ -1,20 +1,18 @@
-// After `up`: is replication really flowing? Asks PostgreSQL itself (pg_stat_replication on the
-// primary, pg_stat_wal_receiver on a lone replica) through `<engine> exec`, over the container's
-// local socket, so no password is involved. Healthy containers are not enough: a replica can be
+// Asking a running bundle's PostgreSQL: one query through `<engine> exec` (runSql), replication
+// as it is now (queryReplication, for `status`), and, after `up`, waiting until it really flows
+// (awaitReplication). Over the container's local socket, so no password is involved. Healthy containers are not enough: a replica can be
 // healthy for a moment before its walsender shows up on the primary.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/model.js';
 import { services } from '../render/topology.js';
 import { commandLine, type Engine } from './engine.js';
-import { LaunchError } from './errors.js';
+import { LaunchError } from '../errors.js';
 import { capture } from './exec.js';
 
 export interface ReplicaState { name: string; state: string }
 
-export interface StatusOptions {
-  outDir: string;
+export interface StatusOptions extends ExecOptions {
   say: (line: string) => void;
-  env?: NodeJS.ProcessEnv;
   /** How long every expected replica may take to stream. */
   timeoutMs?: number;
   pollMs?: number;
@@ -38,14 +36,36 @@ function probeFor(config: Config): Probe {
   return { service: 'primary', sql: 'select application_name, state from pg_stat_replication order by 1', expected };
 }
 
-async function query(engine: Engine, config: Config, probe: Probe, options: StatusOptions): Promise<ReplicaState[] | string> {
+export interface ExecOptions {
+  /** The bundle's directory: compose finds its project there. */
+  outDir: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** psql's answer: the rows (columns split on "|"), or what went wrong. */
+export type SqlAnswer = { ok: true; rows: string[][] } | { ok: false; error: string };
+
+/**
+ * One query through `<engine> exec -T <service> psql`, over the container's local socket, so no
+ * password is involved. Never throws on a failed query: the answer says why.
+ */
+export async function runSql(engine: Engine, service: string, user: string, sql: string, options: ExecOptions): Promise<SqlAnswer> {
   const [command, ...prefix] = engine.compose;
-  const result = await capture(command, [...prefix, 'exec', '-T', probe.service, 'psql', '-U', config.postgresUser, '-d', 'postgres', '-Atc', probe.sql], { cwd: options.outDir, env: options.env });
-  if (!result.ok) return result.stderr.trim() || 'psql failed';
-  return result.stdout.split('\n').filter(Boolean).map((row) => {
-    const [name = '', state = ''] = row.split('|');
-    return { name, state: state || NOT_CONNECTED };
-  });
+  const result = await capture(command, [...prefix, 'exec', '-T', service, 'psql', '-U', user, '-d', 'postgres', '-Atc', sql], { cwd: options.outDir, env: options.env });
+  if (!result.ok) return { ok: false, error: result.stderr.trim() || 'psql failed' };
+  return { ok: true, rows: result.stdout.split('\n').filter(Boolean).map((row) => row.split('|')) };
+}
+
+/**
+ * Replication as it is right now, asked once: pg_stat_replication on the primary (one row per
+ * replica it expects, missing ones "not connected", then any other that streams), or
+ * pg_stat_wal_receiver on a lone replica node. `status` uses it as is; launch polls it.
+ */
+export async function queryReplication(engine: Engine, config: Config, options: ExecOptions): Promise<{ rows: ReplicaState[]; error?: string }> {
+  const probe = probeFor(config);
+  const answer = await runSql(engine, probe.service, config.postgresUser, probe.sql, options);
+  const found = answer.ok ? answer.rows.map(([name = '', state = '']) => ({ name, state: state || NOT_CONNECTED })) : [];
+  return { rows: rowsFor(probe, found), ...(answer.ok ? {} : { error: answer.error }) };
 }
 
 /** One row per expected replica (missing ones "not connected"), then any other that streams. */
@@ -64,9 +84,7 @@ export async function awaitReplication(engine: Engine, config: Config, options: 
   const timeoutMs = options.timeoutMs ?? 120_000;
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const answer = await query(engine, config, probe, options);
-    const psqlError = typeof answer === 'string' ? answer : undefined;
-    const rows = rowsFor(probe, typeof answer === 'string' ? [] : answer);
+    const { rows, error: psqlError } = await queryReplication(engine, config, options);
     const done = psqlError === undefined && rows.every((r) => r.state === 'streaming');
     if (done || Date.now() >= deadline) {
       const source = probe.service === 'primary' ? 'pg_stat_replication on the primary' : 'pg_stat_wal_receiver on this replica';

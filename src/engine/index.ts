@@ -1,11 +1,20 @@
-// Launch = preflight, then start: `up` (streaming the engine's output), then wait until
-// replication really flows, then say how to connect. Used by the wizard and by --launch.
+// The compose engine, for every command: find it (preflight), run programs (exec), start a bundle
+// (up), ask its PostgreSQL (runSql, queryReplication). Launch = preflight, then start: `up`
+// (streaming the engine's output), then wait until replication really flows, then say how to
+// connect; used by the wizard and by --launch. execa is under this module: load it lazily.
 import type { Config } from '../config/model.js';
 import { connectionLines } from './connections.js';
 import type { Engine } from './engine.js';
 import { preflight } from './preflight.js';
 import { awaitReplication, type ReplicaState } from './status.js';
 import { up } from './up.js';
+
+export { ENGINES, commandLine, upArgs, type Engine } from './engine.js';
+export { capture, stream, type Captured, type RunOptions } from './exec.js';
+export { preflight } from './preflight.js';
+export { awaitReplication, queryReplication, runSql, type ExecOptions, type ReplicaState, type SqlAnswer } from './status.js';
+export { up } from './up.js';
+export { connectionLines } from './connections.js';
 
 export interface LaunchOptions {
   say: (line: string) => void;

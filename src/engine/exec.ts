@@ -1,4 +1,4 @@
-// The two ways launch/ runs a program: capture its output (probes, queries), or stream it line by
+// The two ways engine/ runs a program: capture its output (probes, queries), or stream it line by
 // line to the user (the engine's own progress). Both never throw on a non-zero exit, so callers
 // can turn every failure into a message that says what to run by hand.
 import { finished, type Readable } from 'node:stream';

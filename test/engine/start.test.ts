@@ -5,11 +5,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test, type TestContext } from 'node:test';
 import { loadConfig } from '../../src/generate.js';
-import { connectionLines } from '../../src/launch/connections.js';
-import { ENGINES } from '../../src/launch/engine.js';
-import { LaunchError } from '../../src/launch/errors.js';
-import { awaitReplication } from '../../src/launch/status.js';
-import { up } from '../../src/launch/up.js';
+import { connectionLines } from '../../src/engine/connections.js';
+import { ENGINES } from '../../src/engine/engine.js';
+import { LaunchError } from '../../src/errors.js';
+import { awaitReplication } from '../../src/engine/status.js';
+import { up } from '../../src/engine/up.js';
 import { tempDir } from '../support/tmp.js';
 import { fakeBin } from './fake-bin.js';
 

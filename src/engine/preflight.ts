@@ -2,7 +2,7 @@
 // failure names the exact command to run by hand, because "docker not found" alone leaves a
 // newcomer stuck.
 import { ENGINES, commandLine, upArgs, type Engine } from './engine.js';
-import { LaunchError } from './errors.js';
+import { LaunchError } from '../errors.js';
 import { capture, type RunOptions } from './exec.js';
 
 // `docker info` against a dead remote host can hang; a probe that takes this long has failed.

@@ -1,0 +1,203 @@
+// Every setting pg-ha-init reads, declared once. Each entry carries its name (the environment
+// variable), its flag, its default per mode, its rule and fix, the wizard's question and the
+// one-line doc. The config model, the flags, --help, the wizard's defaults and the list of
+// variables read from the environment are all derived from this table; tests hold the README's
+// variable table and the entrypoint's set_defaults (env.sh) to it.
+//
+// To add a setting: add an entry here (with `key` if the rendered files need its value, which
+// then appears as config[key]), and use it in a template. Keep the order: a default computed
+// from another setting (POSTGRES_DB from POSTGRES_USER) comes after it.
+import { parseBoolean } from './booleans.js';
+import {
+  cidrProblem, databaseNameProblem, hostProblem, passwordProblem, portProblem, rangeProblem, replicaNameProblem, roleNameProblem,
+  type Problem,
+} from './rules.js';
+
+/** `stack`: a primary and its replicas on one machine; `node`: this host's primary or replica. */
+export type Mode = 'node' | 'stack';
+
+export type Group = 'Topology' | 'Replication' | 'Superuser' | 'Image and ports' | 'Compatibility';
+
+/** A default: the value itself, or one computed from settings above it in the table. */
+export type Default = string | ((valueOf: (name: string) => string) => string);
+
+export interface Setting {
+  /** The environment variable (and the settings-map key every mode, flag and answer uses). */
+  name: string;
+  group: Group;
+  /** One line for --help and the README. */
+  doc: string;
+  /** The Config field holding its value; none for settings the model only checks or reads by hand. */
+  key?: string;
+  /** int: a whole number in Config; secret: read from NAME or NAME_FILE, never a flag. */
+  type: 'text' | 'int' | 'secret';
+  /** The value when unset, per mode. No default: the setting may be left unset. */
+  default?: Readonly<Record<Mode, Default>>;
+  /** How --help and the README show the default, where the value alone would mislead. */
+  defaultText?: string;
+  /** Checks a given value; the model reports `NAME <problem>. Fix: <fix>.` */
+  rule?: Problem;
+  fix?: string;
+  /** A command-line flag for it, e.g. `--replicas N`. Secrets never have one (argv is public). */
+  flag?: { name: string; arg: string };
+  /** The wizard's question, where the wizard asks for it with a text prompt. */
+  prompt?: string;
+  /** Modes in which leaving it unset is an error. */
+  required?: readonly Mode[];
+  /** The bundled entrypoint reads it and falls back to the same default (env.sh's set_defaults). */
+  entrypoint?: boolean;
+}
+
+export const PG_MAJORS = { min: 13, max: 18, current: 18 } as const;
+export const MAX_REPLICAS = 8; // max_wal_senders = 10 leaves room for a base backup's two senders
+
+const same = (value: Default): Record<Mode, Default> => ({ node: value, stack: value });
+
+const ROLE_NAME_FIX = 'choose a role name without quotes, spaces, "$", "\\", "#" or backticks, not starting with pg_';
+
+function compatibilityProblem(tool: string): Problem {
+  return (value) => {
+    const flag = parseBoolean(value);
+    if (flag === undefined) return `is "${value}", not true/false`;
+    return flag ? `is true, but HA_MODE=native cannot be combined with ${tool}` : undefined;
+  };
+}
+
+export const SETTINGS = [
+  {
+    name: 'HA_MODE', group: 'Topology', type: 'text', default: same('native'),
+    doc: 'High-availability mode. Only "native" (streaming replication) is generated.',
+    rule: (v: string) => (v === '' || v === 'native' ? undefined : `is "${v}"; pg-ha-init generates native streaming replication only`),
+    fix: 'set HA_MODE=native or leave it unset',
+  },
+  {
+    // Read by hand in model.ts: a node needs it, a stack is always the primary and its replicas.
+    name: 'REPLICATION_ROLE', group: 'Topology', type: 'text', required: ['node'],
+    doc: 'This node\'s role with --from-env: "primary" or "replica".',
+    rule: (v: string) => (v === 'primary' || v === 'replica' ? undefined : `is "${v}"; it must be "primary" or "replica"`),
+    fix: 'set REPLICATION_ROLE=primary on the primary\'s host and REPLICATION_ROLE=replica on each replica\'s host',
+  },
+  {
+    // Read by hand in model.ts: required for a replica node only.
+    name: 'PRIMARY_HOST', group: 'Topology', type: 'text',
+    doc: 'Host name or IP address of the primary (required for a replica).',
+    rule: hostProblem, fix: 'set PRIMARY_HOST to a host name such as db1.example.com or an IP address',
+    prompt: 'Primary\'s host name or IP address:',
+  },
+  {
+    name: 'PRIMARY_PORT', key: 'primaryPort', group: 'Topology', type: 'int', default: same('5432'), entrypoint: true,
+    doc: 'Port the primary is published on; replicas dial it.',
+    rule: portProblem, fix: 'set PRIMARY_PORT to a port from 1 to 65535',
+    flag: { name: 'port', arg: 'N' }, prompt: 'Port the primary is published on:',
+  },
+  {
+    name: 'REPLICA_NAME', key: 'replicaName', group: 'Topology', type: 'text', default: same('replica1'), entrypoint: true,
+    doc: 'A replica\'s name: its replication slot and application_name. Unique per replica.',
+    rule: replicaNameProblem, fix: 'set REPLICA_NAME to something like replica_2',
+    prompt: 'This replica\'s name (its replication slot; unique per replica):',
+  },
+  {
+    name: 'REPLICA_PORT', key: 'replicaPort', group: 'Topology', type: 'int',
+    default: { node: '5432', stack: (valueOf) => String(Number(valueOf('PRIMARY_PORT')) + 1) },
+    defaultText: '5432 (per-host replica); PRIMARY_PORT+1.. (single-host stack)',
+    doc: 'Host port a replica is published on.',
+    rule: portProblem, fix: 'set REPLICA_PORT to a port from 1 to 65535',
+  },
+  {
+    name: 'REPLICA_COUNT', key: 'replicaCount', group: 'Topology', type: 'int', default: same('2'),
+    doc: `Replicas in a single-host stack (1..${MAX_REPLICAS}).`,
+    rule: rangeProblem(1, MAX_REPLICAS), fix: `set REPLICA_COUNT from 1 to ${MAX_REPLICAS}`,
+    flag: { name: 'replicas', arg: 'N' }, prompt: `How many replicas (1-${MAX_REPLICAS})?`,
+  },
+  {
+    name: 'REPLICATION_USER', key: 'replicationUser', group: 'Replication', type: 'text', default: same('replicator'), entrypoint: true,
+    doc: 'Role the replicas connect as.',
+    rule: roleNameProblem, fix: ROLE_NAME_FIX,
+    flag: { name: 'replication-user', arg: 'NAME' }, prompt: 'Replication user (the role replicas connect as):',
+  },
+  {
+    name: 'REPLICATION_PASSWORD', key: 'replicationPassword', group: 'Replication', type: 'secret', required: ['node'],
+    doc: 'Its password. Required with --from-env; generated for a single-host stack.',
+    rule: passwordProblem, fix: 'use a password of printable characters on one line',
+  },
+  {
+    name: 'REPLICATION_CIDR', key: 'replicationCidr', group: 'Replication', type: 'text',
+    // A stack's replicas are on its own compose network; the spec's per-host default is open.
+    default: { node: '0.0.0.0/0', stack: 'samenet' },
+    defaultText: '0.0.0.0/0 (per-host, as the spec says); samenet (single-host stack)',
+    doc: 'Addresses pg_hba allows to replicate (a CIDR, or samenet).',
+    rule: cidrProblem, fix: 'set REPLICATION_CIDR to the replicas\' network, e.g. 10.0.0.0/24',
+    flag: { name: 'replication-cidr', arg: 'CIDR' },
+    prompt: 'Addresses allowed to replicate (pg_hba; narrow it to your replicas\' network, e.g. 10.0.0.0/24):',
+  },
+  {
+    name: 'PRIMARY_WAIT_TIMEOUT', key: 'primaryWaitTimeout', group: 'Replication', type: 'int', default: same('300'), entrypoint: true,
+    doc: 'Seconds an empty replica waits for the primary before it gives up.',
+    rule: rangeProblem(1, 86400), fix: 'set PRIMARY_WAIT_TIMEOUT to a number of seconds, e.g. 300',
+  },
+  {
+    name: 'POSTGRES_USER', key: 'postgresUser', group: 'Superuser', type: 'text', default: same('postgres'), entrypoint: true,
+    doc: 'Bootstrap superuser (official image semantics).',
+    rule: roleNameProblem, fix: ROLE_NAME_FIX,
+  },
+  {
+    name: 'POSTGRES_PASSWORD', key: 'postgresPassword', group: 'Superuser', type: 'secret',
+    doc: 'Its password. Generated when unset.',
+    rule: passwordProblem, fix: 'use a password of printable characters on one line',
+  },
+  {
+    name: 'POSTGRES_DB', key: 'postgresDb', group: 'Superuser', type: 'text', default: same((valueOf) => valueOf('POSTGRES_USER')), entrypoint: true,
+    doc: 'Database created at first start.',
+    rule: databaseNameProblem, fix: 'choose a database name without quotes, spaces, "$", "\\", "#" or backticks',
+  },
+  {
+    name: 'PG_MAJOR', key: 'pgMajor', group: 'Image and ports', type: 'int', default: same(String(PG_MAJORS.current)),
+    doc: `PostgreSQL major version, ${PG_MAJORS.min}..${PG_MAJORS.max}: the image is postgres:<PG_MAJOR>.`,
+    rule: rangeProblem(PG_MAJORS.min, PG_MAJORS.max), fix: `set PG_MAJOR from ${PG_MAJORS.min} to ${PG_MAJORS.max}`,
+    flag: { name: 'pg-major', arg: 'N' }, prompt: 'PostgreSQL major version:',
+  },
+  {
+    name: 'USE_PATRONI', group: 'Compatibility', type: 'text', default: same('false'),
+    doc: 'Must not be true with HA_MODE=native (true, TRUE, 1 and yes count as true).',
+    rule: compatibilityProblem('Patroni'), fix: 'unset USE_PATRONI or set USE_PATRONI=false (true, TRUE, 1 and yes mean true)',
+  },
+  {
+    name: 'USE_CITUS', group: 'Compatibility', type: 'text', default: same('false'),
+    doc: 'Must not be true with HA_MODE=native.',
+    rule: compatibilityProblem('Citus'), fix: 'unset USE_CITUS or set USE_CITUS=false (true, TRUE, 1 and yes mean true)',
+  },
+] as const satisfies readonly Setting[];
+
+export type SettingName = (typeof SETTINGS)[number]['name'];
+
+export function settingNamed(name: string): Setting {
+  const found = (SETTINGS as readonly Setting[]).find((s) => s.name === name);
+  if (found === undefined) throw new Error(`no setting named ${name}`);
+  return found;
+}
+
+/** The secret settings; each may also be given as NAME_FILE. */
+export const SECRET_NAMES = SETTINGS.filter((s) => s.type === 'secret').map((s) => s.name) as ('REPLICATION_PASSWORD' | 'POSTGRES_PASSWORD')[];
+export type SecretName = (typeof SECRET_NAMES)[number];
+
+/**
+ * The default of `setting` in `mode`, or undefined when it has none. `valueOf` gives the value
+ * other settings resolved to; --help passes one that returns `$NAME`, which is how env.sh writes
+ * the same default.
+ */
+export function defaultOf(setting: Setting, mode: Mode, valueOf: (name: string) => string): string | undefined {
+  const value = setting.default?.[mode];
+  return typeof value === 'function' ? value(valueOf) : value;
+}
+
+/** The default as --help and the README show it. */
+export function defaultText(setting: Setting): string | undefined {
+  if (setting.defaultText !== undefined || setting.default === undefined) return setting.defaultText;
+  const symbolic = (name: string): string => `$${name}`;
+  const node = defaultOf(setting, 'node', symbolic);
+  const stack = defaultOf(setting, 'stack', symbolic);
+  return node === stack ? node : `${node} (per-host); ${stack} (single-host stack)`;
+}
+
+/** Every variable read from the environment: the settings, and NAME_FILE for each secret. */
+export const ENV_VARIABLES: readonly string[] = [...SETTINGS.map((s) => s.name), ...SECRET_NAMES.map((name) => `${name}_FILE`)];
