@@ -25,13 +25,25 @@ export const TEMPLATE_ROOT = join(ROOT, 'templates');
 /** Must match compileTemplate() in src/render/handlebars.ts; the bundle refuses any other options. */
 export const PRECOMPILE_OPTIONS = Object.freeze({ strict: true, noEscape: true });
 /**
- * Build-time only, not seen at runtime: the helpers src/render/handlebars.ts registers (one per
- * quoting context), so a call compiles to that helper directly. knownHelpersOnly makes any other
- * helper a build error, and drops the code that looks a name up as helper or field at runtime:
- * the templates shrink by about a fifth, and render the same.
+ * The quoting helpers the templates call, read from src/render/quote/helpers.ts itself (bundled
+ * by esbuild into memory and imported), so the list lives in one place.
+ */
+async function quoteHelperNames() {
+  const bundled = await esbuild.build({
+    entryPoints: [join(ROOT, 'src/render/quote/helpers.ts')], bundle: true, write: false, format: 'esm', platform: 'node', logLevel: 'warning',
+  });
+  const module = await import(`data:text/javascript;base64,${Buffer.from(bundled.outputFiles[0].contents).toString('base64')}`);
+  return Object.keys(module.QUOTE_HELPERS);
+}
+
+/**
+ * Build-time only, not seen at runtime: the helpers src/render/handlebars.ts registers, so a call
+ * compiles to that helper directly. knownHelpersOnly makes any other helper a build error, and
+ * drops the code that looks a name up as helper or field at runtime: the templates shrink by
+ * about a fifth, and render the same.
  */
 export const PRECOMPILE_HELPERS = Object.freeze({
-  knownHelpers: Object.freeze({ sh: true, env: true, yaml: true, sql: true, sqlIdent: true, conninfo: true, pgconf: true, hba: true }),
+  knownHelpers: Object.freeze(Object.fromEntries((await quoteHelperNames()).map((name) => [name, true]))),
   knownHelpersOnly: true,
 });
 

@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// The one test command (`npm test`). It checks prerequisites first and fails loudly, never skips:
-// a missing PostgreSQL or shellcheck would otherwise turn the real-component tests into no-ops.
-//   npm test                 typecheck, then every suite: unit, e2e (real PostgreSQL), docker
-//   npm test -- unit e2e     only those suites
+// The one test command (`npm test`). Three suites, each checking only its own prerequisites, and
+// failing loudly (never skipping) when one is missing: a missing PostgreSQL or shellcheck would
+// otherwise turn the real-component tests into no-ops.
+//   unit    Node alone (and the npm packages): every test that runs no server and no shell tool
+//   e2e     test/e2e/** (any depth) and test/entrypoint/**: real PostgreSQL 15, bash, shellcheck,
+//           docker-compose 1.29 as a parser, the docker CLI (no daemon), tmux, patch
+//   docker  test/e2e-docker/**: the generated bundles on a real Docker engine (test/docker/rig.sh)
+//   npm test                 typecheck, then every suite
+//   npm test -- unit e2e     only those suites (the typecheck runs with unit)
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,16 +18,29 @@ const wanted = process.argv.slice(2).length > 0 ? process.argv.slice(2) : SUITES
 const unknown = wanted.filter((s) => !SUITES.includes(s));
 if (unknown.length > 0) { console.error(`unknown suite ${unknown.join(', ')} (use: ${SUITES.join(', ')})`); process.exit(2); }
 
-const onPath = (bin) => spawnSync('sh', ['-c', `command -v ${bin}`], { stdio: 'ignore' }).status === 0;
-const prerequisites = [
-  { ok: () => ['initdb', 'postgres', 'pg_ctl', 'pg_basebackup', 'pg_receivewal', 'pg_isready', 'psql'].every((b) => existsSync(join(PG_BIN, b))),
-    hint: `PostgreSQL server binaries not found in ${PG_BIN}. Install them: apt-get update && apt-get install -y postgresql-15 (or set PG_BIN).` },
-  { ok: () => onPath('shellcheck'), hint: 'shellcheck not found. Install it: apt-get install -y shellcheck' },
-  { ok: () => onPath('docker-compose'), hint: 'docker-compose (v1.29) not found; the tests parse env and compose files with it. Install it: apt-get install -y docker-compose' },
-  { ok: () => onPath('tmux'), hint: 'tmux not found; the wizard runs in a real pseudo-terminal through it. Install it: apt-get install -y tmux' },
-  { ok: () => onPath('patch'), hint: 'patch not found; it applies --check diffs in the tests. Install it: apt-get install -y patch' },
-];
-const missing = prerequisites.filter((p) => !p.ok());
+// `command -v` through the shell would need a shell: look through PATH directly.
+const onPath = (bin) => (process.env.PATH ?? '').split(':').some((dir) => dir !== '' && existsSync(join(dir, bin)));
+const tool = (bin, hint) => ({ ok: () => onPath(bin), hint: `${bin} not found; ${hint}` });
+const postgres = {
+  ok: () => ['initdb', 'postgres', 'pg_ctl', 'pg_basebackup', 'pg_receivewal', 'pg_isready', 'psql'].every((b) => existsSync(join(PG_BIN, b))),
+  hint: `PostgreSQL server binaries not found in ${PG_BIN}. Install them: apt-get update && apt-get install -y postgresql-15 (or set PG_BIN).`,
+};
+const dockerCompose = tool('docker-compose', 'the tests parse env and compose files with it (v1.29). Install it: apt-get install -y docker-compose');
+const PREREQUISITES = {
+  unit: [],
+  e2e: [
+    postgres,
+    tool('bash', 'the entrypoint is a bash program. Install it: apt-get install -y bash'),
+    tool('shellcheck', 'Install it: apt-get install -y shellcheck'),
+    dockerCompose,
+    tool('docker', 'preflight is tested with the real docker CLI against a daemon that is not there. Install the CLI: apt-get install -y docker.io'),
+    tool('tmux', 'the wizard runs in a real pseudo-terminal through it. Install it: apt-get install -y tmux'),
+    tool('patch', 'it applies --check diffs in the tests. Install it: apt-get install -y patch'),
+  ],
+  // The rig (test/docker/rig.sh) brings its own dockerd; the tests drive it with docker-compose v1.
+  docker: [tool('bash', 'test/docker/rig.sh is a bash program'), dockerCompose],
+};
+const missing = [...new Set(wanted.flatMap((suite) => PREREQUISITES[suite]))].filter((p) => !p.ok());
 if (missing.length > 0) {
   for (const m of missing) console.error(`test prerequisite missing: ${m.hint}`);
   process.exit(1);
@@ -37,12 +55,15 @@ function testFiles(dir) {
   });
 }
 
-const isSuite = (prefix) => (f) => f.startsWith(join('test', prefix) + '/');
+const under = (...dirs) => (f) => dirs.some((dir) => f.startsWith(join('test', dir) + '/'));
 const all = testFiles('test');
+// test/entrypoint/ runs bash and shellcheck: e2e until its tests move under test/e2e/entrypoint/.
+const isE2e = under('e2e', 'entrypoint');
+const isDocker = under('e2e-docker');
 const groups = {
-  unit: all.filter((f) => !isSuite('e2e')(f) && !isSuite('e2e-docker')(f)),
-  e2e: all.filter(isSuite('e2e')),
-  docker: all.filter(isSuite('e2e-docker')),
+  unit: all.filter((f) => !isE2e(f) && !isDocker(f)),
+  e2e: all.filter(isE2e),
+  docker: all.filter(isDocker),
 };
 
 function run(command, args, env = process.env) {
@@ -50,7 +71,8 @@ function run(command, args, env = process.env) {
   return result.status ?? 1;
 }
 
-if (wanted.includes('unit') && run('npx', ['tsc', '-p', 'tsconfig.check.json']) !== 0) {
+// tsc through node itself, not npx: the unit suite needs nothing but node.
+if (wanted.includes('unit') && run(process.execPath, ['node_modules/typescript/bin/tsc', '-p', 'tsconfig.check.json']) !== 0) {
   console.error('typecheck failed');
   process.exit(1);
 }

@@ -2,6 +2,7 @@
 // --check and --json all work from this one list.
 import type { Config } from '../config/model.js';
 import { byPath, renderBundle } from '../render/bundle.js';
+import { MANIFEST_PATH, manifestText } from './manifest.js';
 import { resolveSecrets, type SecretOrigin } from './secrets.js';
 
 export interface PlannedFile {
@@ -21,5 +22,6 @@ export function buildPlan(config: Config, outDir: string, toolVersion: string): 
     purpose: `${s.variable}, read through ${s.variable}_FILE`,
     secret: { origin: s.origin },
   }));
-  return [...renderBundle(config, toolVersion), ...secrets].sort(byPath);
+  const manifest: PlannedFile = { path: MANIFEST_PATH, mode: 0o644, content: manifestText(config, toolVersion), purpose: 'What this bundle is and its settings, for pg-ha-init (no secrets)' };
+  return [...renderBundle(config, toolVersion), manifest, ...secrets].sort(byPath);
 }

@@ -22,20 +22,37 @@ export interface RenderedFile {
 
 interface Binding { service?: Service; role?: Service['role'] }
 
-const PURPOSES: [RegExp, string][] = [
-  [/^compose\.yaml$/, 'Compose file: the services, volumes, healthchecks and secrets'],
-  [/^env\/.+\.env$/, 'Environment of one service (no secrets)'],
-  [/^config\/[^/]+\/postgresql\.conf$/, 'postgresql.conf fragment the entrypoint includes'],
-  [/^config\/[^/]+\/pg_hba\.conf$/, 'pg_hba.conf in force for that role'],
-  [/^README\.md$/, 'How to start, verify, promote and extend this stack'],
-  [/^\.gitignore$/, 'Keeps secrets/ out of git'],
-  [/^entrypoint\/healthcheck\.sh$/, 'Container healthcheck'],
-  [/^entrypoint\/entrypoint\.sh$/, 'Entrypoint: turns the stock image into a primary or replica'],
-  [/^entrypoint\//, 'Entrypoint step'],
+interface TemplateEntry {
+  /** Path in templates/; one ending in "/" covers every file below it. */
+  template: string;
+  /** The data a .hbs template sees; none for a file copied byte for byte. */
+  view?: (config: Config, binding: Binding, toolVersion: string) => object;
+  /** What the file is for (--json's plan). */
+  purpose: string;
+  /** The file's mode in the bundle. */
+  mode: number;
+}
+
+// Every file of templates/, once: how it is rendered, what it is for, its mode. The first entry
+// that matches a path wins; a file no entry covers is a bug, reported when rendering.
+const TEMPLATES: readonly TemplateEntry[] = [
+  { template: 'compose.yaml.hbs', view: (config, _, version) => composeView(config, version), purpose: 'Compose file: the services, volumes, healthchecks and secrets', mode: 0o644 },
+  { template: 'env/[service].env.hbs', view: (config, b) => envFileView(config, b.service as Service), purpose: 'Environment of one service (no secrets)', mode: 0o600 },
+  { template: 'config/[role]/postgresql.conf.hbs', view: (config, b) => roleConfigView(config, b.role as Service['role']), purpose: 'postgresql.conf fragment the entrypoint includes', mode: 0o644 },
+  { template: 'config/[role]/pg_hba.conf.hbs', view: (config, b) => roleConfigView(config, b.role as Service['role']), purpose: 'pg_hba.conf in force for that role', mode: 0o644 },
+  { template: 'README.md.hbs', view: (config, _, version) => readmeView(config, version), purpose: 'How to start, verify, promote and extend this stack', mode: 0o644 },
+  { template: '_gitignore.hbs', view: () => ({}), purpose: 'Keeps secrets/ out of git', mode: 0o644 },
+  { template: 'entrypoint/entrypoint.sh', purpose: 'Entrypoint: turns the stock image into a primary or replica', mode: 0o755 },
+  { template: 'entrypoint/healthcheck.sh', purpose: 'Container healthcheck', mode: 0o755 },
+  // Every file under entrypoint/ is a bash script the entrypoint runs or sources.
+  { template: 'entrypoint/', purpose: 'Entrypoint step', mode: 0o755 },
 ];
 
-function purposeOf(path: string): string {
-  return PURPOSES.find(([pattern]) => pattern.test(path))?.[1] ?? 'Bundle file';
+function entryFor(template: TemplateFile): TemplateEntry {
+  const entry = TEMPLATES.find((e) => e.template === template.path || (e.template.endsWith('/') && template.path.startsWith(e.template)));
+  if (entry === undefined) throw new Error(`templates/${template.path} has no entry in the template registry (src/render/bundle.ts)`);
+  if (template.path.endsWith('.hbs') !== (entry.view !== undefined)) throw new Error(`templates/${template.path}: a .hbs template needs a view, a copied file has none`);
+  return entry;
 }
 
 function outputPath(template: TemplateFile, binding: Binding): string {
@@ -51,31 +68,17 @@ function bindings(template: TemplateFile, list: Service[]): Binding[] {
   return [{}];
 }
 
-function modeOf(path: string, template: TemplateFile): number {
-  if (path.startsWith('env/')) return 0o600;
-  return template.executable || path.endsWith('.sh') ? 0o755 : 0o644;
-}
-
 export function renderBundle(config: Config, toolVersion: string): RenderedFile[] {
   const hbs = createRenderer();
   const list = services(config);
-  const views: Record<string, (b: Binding) => object> = {
-    'compose.yaml.hbs': () => composeView(config, toolVersion),
-    'env/[service].env.hbs': (b) => envFileView(config, b.service as Service),
-    'config/[role]/postgresql.conf.hbs': (b) => roleConfigView(config, b.role as Service['role']),
-    'config/[role]/pg_hba.conf.hbs': (b) => roleConfigView(config, b.role as Service['role']),
-    'README.md.hbs': () => readmeView(config, toolVersion),
-    '_gitignore.hbs': () => ({}),
-  };
-
-  return listTemplates().flatMap((template) =>
-    bindings(template, list).map((binding): RenderedFile => {
-      const path = outputPath(template, binding);
-      const mode = modeOf(path, template);
-      if (!template.path.endsWith('.hbs')) return { path, mode, content: template.source, purpose: purposeOf(path) };
-      const view = views[template.path];
-      if (view === undefined) throw new Error(`template ${template.path} has no view`);
-      return { path, mode, content: compileTemplate(hbs, template.source)(view(binding)), purpose: purposeOf(path) };
-    }),
-  ).sort(byPath);
+  return listTemplates().flatMap((template) => {
+    const { view, purpose, mode } = entryFor(template);
+    const compiled = view === undefined ? undefined : compileTemplate(hbs, template.source);
+    return bindings(template, list).map((binding): RenderedFile => ({
+      path: outputPath(template, binding),
+      mode,
+      content: compiled === undefined || view === undefined ? template.source : compiled(view(config, binding, toolVersion)),
+      purpose,
+    }));
+  }).sort(byPath);
 }

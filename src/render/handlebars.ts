@@ -1,23 +1,7 @@
 // One isolated Handlebars environment: strict (a missing field throws), no HTML escaping (none
-// of our outputs is HTML), and one quoting helper per output language. Templates call the helper
-// for the file they write, e.g. {{env value}} in env files, {{yaml value}} in compose.yaml.
+// of our outputs is HTML), and the quoting helpers of quote/helpers.ts, one per output language.
 import Handlebars from 'handlebars';
-import {
-  composeYamlString, conninfoValue, envFileValue, hbaToken, pgConfString, shellQuote, sqlIdentifier, sqlLiteral,
-} from './quote/index.js';
-
-type Quote = (value: unknown) => string;
-
-const QUOTE_HELPERS: Record<string, Quote> = {
-  sh: shellQuote as Quote,
-  env: envFileValue as Quote,
-  yaml: composeYamlString as Quote,
-  sql: sqlLiteral as Quote,
-  sqlIdent: sqlIdentifier as Quote,
-  conninfo: conninfoValue as Quote,
-  pgconf: pgConfString as Quote,
-  hba: hbaToken as Quote,
-};
+import { QUOTE_HELPERS } from './quote/helpers.js';
 
 function isHelperOptions(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'hash' in value && 'data' in value;

@@ -1,4 +1,5 @@
-// The quoting helpers the renderer registers with handlebars: one per output language.
+// Quoting, one module per output language. The templates call them through the helpers of
+// helpers.ts; sql.ts quotes for psql (tests, and day-2 commands that query the nodes).
 export { QuoteError } from './error.js';
 export { shellQuote } from './shell.js';
 export { envFileValue } from './envfile.js';

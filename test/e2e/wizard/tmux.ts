@@ -10,8 +10,8 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { TestContext } from 'node:test';
 
-const CLI = fileURLToPath(new URL('../../src/cli.ts', import.meta.url));
-const REPO = fileURLToPath(new URL('../..', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../src/cli.ts', import.meta.url));
+const REPO = fileURLToPath(new URL('../../..', import.meta.url));
 function quote(value: string): string {
   return `'${value.replace(/'/g, `'\\''`)}'`;
 }

@@ -2,9 +2,9 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { hbaToken } from '../../../src/render/quote/index.js';
-import { giveToPostgres } from '../../support/as-postgres.js';
-import { startPostgres } from '../../support/postgres.js';
+import { hbaToken } from '../../../../src/render/quote/index.js';
+import { giveToPostgres } from '../../../support/as-postgres.js';
+import { startPostgres } from '../../../support/postgres.js';
 import { hexOf, linesFromHex } from './pg-read.js';
 import { checkFixed, checkNonText, checkRandom } from './round-trip.js';
 

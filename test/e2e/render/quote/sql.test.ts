@@ -1,6 +1,6 @@
 import { test } from 'node:test';
-import { sqlIdentifier, sqlLiteral } from '../../../src/render/quote/index.js';
-import { startPostgres } from '../../support/postgres.js';
+import { sqlIdentifier, sqlLiteral } from '../../../../src/render/quote/index.js';
+import { startPostgres } from '../../../support/postgres.js';
 import { hexOf, linesFromHex } from './pg-read.js';
 import { HOSTILE, checkFixed, checkNonText, checkRandom } from './round-trip.js';
 

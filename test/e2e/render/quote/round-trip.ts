@@ -2,7 +2,7 @@
 // same three checks: non-string input, a fixed list of hostile values, and a fast-check property.
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { QuoteError } from '../../../src/render/quote/index.js';
+import { QuoteError } from '../../../../src/render/quote/index.js';
 
 export type Quote = (v: unknown) => string;
 

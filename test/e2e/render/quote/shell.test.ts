@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { test } from 'node:test';
-import { shellQuote } from '../../../src/render/quote/index.js';
+import { shellQuote } from '../../../../src/render/quote/index.js';
 import { checkFixed, checkNonText, checkRandom, utf8 } from './round-trip.js';
 
 /** bash parses the quoted words; printf writes each back NUL-terminated (the helper refuses NUL). */

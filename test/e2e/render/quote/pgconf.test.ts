@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { appendFileSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { pgConfString } from '../../../src/render/quote/index.js';
-import { giveToPostgres } from '../../support/as-postgres.js';
-import { startPostgres } from '../../support/postgres.js';
+import { pgConfString } from '../../../../src/render/quote/index.js';
+import { giveToPostgres } from '../../../support/as-postgres.js';
+import { startPostgres } from '../../../support/postgres.js';
 import { hexOf, linesFromHex } from './pg-read.js';
 import { checkFixed, checkNonText, checkRandom } from './round-trip.js';
 

@@ -1,7 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { envFileValueProblem } from '../../../src/config/env-file-rule.js';
-import { envFileValue } from '../../../src/render/quote/index.js';
+import { envFileValue } from '../../../../src/render/quote/index.js';
 import { composeEnvironment } from './compose.js';
 import { HOSTILE, checkFixed, checkNonText, checkRandom } from './round-trip.js';
 
@@ -31,16 +30,4 @@ test('envFileValue: hostile values round-trip through docker-compose 1.29, or ar
 
 test('envFileValue: random strings round-trip through docker-compose 1.29, or are refused (fast-check)', () => {
   checkRandom(envFileValue, viaComposeV1, 20);
-});
-
-test('envFileValueProblem (the config model\'s rule for names) is exactly the rule envFileValue applies', () => {
-  for (const v of HOSTILE) {
-    let accepted = true;
-    try {
-      envFileValue(v);
-    } catch {
-      accepted = false;
-    }
-    assert.equal(envFileValueProblem(v) === undefined, accepted, JSON.stringify(v));
-  }
 });

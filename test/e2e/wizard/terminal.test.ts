@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { tempDir } from '../support/tmp.js';
+import { tempDir } from '../../support/tmp.js';
 import { openTerminal, type Terminal } from './tmux.js';
 
 // Nothing real answers there, so the summary's default is "write only" and no stack is started.

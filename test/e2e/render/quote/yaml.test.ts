@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parse } from 'yaml';
-import { composeYamlString } from '../../../src/render/quote/index.js';
+import { composeYamlString } from '../../../../src/render/quote/index.js';
 import { composeEnvironment } from './compose.js';
 import { checkFixed, checkNonText, checkRandom } from './round-trip.js';
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { conninfoValue, sqlIdentifier, sqlLiteral } from '../../../src/render/quote/index.js';
-import { startPostgres } from '../../support/postgres.js';
+import { conninfoValue, sqlIdentifier, sqlLiteral } from '../../../../src/render/quote/index.js';
+import { startPostgres } from '../../../support/postgres.js';
 import { hexOf, linesFromHex } from './pg-read.js';
 import { checkFixed, checkNonText, checkRandom } from './round-trip.js';
 

@@ -1,0 +1,115 @@
+// pg-ha-init.json, at the root of every bundle: what the bundle is (tool version, mode, role,
+// services, PostgreSQL major) and its non-secret settings as the model resolved them. Later
+// commands (status, switchover, a re-render, --check) read it to work from the directory alone:
+// loadBundleConfig(dir) gives back the config that rendered it. Never a secret: passwords stay in
+// secrets/, which the loader points the model at.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseConfig, type Config, type Role } from '../config/model.js';
+import { SETTINGS, type Mode, type Setting } from '../config/settings.js';
+import { InvalidConfigError, UsageError } from '../errors.js';
+import { services } from '../render/topology.js';
+import { SECRET_DIR } from '../render/view.js';
+
+export const MANIFEST_PATH = 'pg-ha-init.json';
+
+export interface ManifestService {
+  name: string;
+  role: Role;
+  /** Host address and port the container's 5432 is published on (null: every interface). */
+  publishAddress: string | null;
+  publishPort: number;
+  /** A replica's slot and application_name, and where it dials its primary. */
+  replicaName: string | null;
+  primaryHost: string | null;
+  primaryPort: number | null;
+}
+
+export interface Manifest {
+  tool: 'pg-ha-init';
+  version: string;
+  mode: Mode;
+  role: Role;
+  pgMajor: number;
+  services: ManifestService[];
+  /** Every non-secret setting by variable name, as the model resolved it (defaults included). */
+  settings: Record<string, string>;
+}
+
+/** The settings map that makes the model give back `config`, secrets left out. */
+function settingsOf(config: Config): Record<string, string> {
+  const settings: Record<string, string> = { HA_MODE: 'native' };
+  if (config.mode === 'node') {
+    settings.REPLICATION_ROLE = config.role;
+    if (config.primaryHost !== '') settings.PRIMARY_HOST = config.primaryHost;
+  }
+  for (const setting of SETTINGS as readonly Setting[]) {
+    if (setting.key === undefined || setting.type === 'secret') continue;
+    settings[setting.name] = String((config as unknown as Record<string, unknown>)[setting.key]);
+  }
+  return settings;
+}
+
+export function manifestOf(config: Config, toolVersion: string): Manifest {
+  return {
+    tool: 'pg-ha-init',
+    version: toolVersion,
+    mode: config.mode,
+    role: config.role,
+    pgMajor: config.pgMajor,
+    services: services(config).map((s) => ({
+      name: s.name,
+      role: s.role,
+      publishAddress: s.publishAddress ?? null,
+      publishPort: s.publishPort,
+      replicaName: s.replicaName ?? null,
+      primaryHost: s.primaryHost ?? null,
+      primaryPort: s.primaryPort ?? null,
+    })),
+    settings: settingsOf(config),
+  };
+}
+
+export function manifestText(config: Config, toolVersion: string): string {
+  return `${JSON.stringify(manifestOf(config, toolVersion), null, 2)}\n`;
+}
+
+/** The manifest of the bundle in `dir`; a usage error when there is none or it is not one. */
+export function readManifest(dir: string): Manifest {
+  const path = join(dir, MANIFEST_PATH);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'does not exist' : `cannot be read (${(error as Error).message})`;
+    throw new UsageError(`${path} ${reason}: is ${dir} a bundle written by pg-ha-init? (Bundles written before the manifest existed get one when re-rendered with the same settings.)`);
+  }
+  const manifest = parsed as Partial<Manifest>;
+  if (manifest.tool !== 'pg-ha-init' || (manifest.mode !== 'node' && manifest.mode !== 'stack') || typeof manifest.settings !== 'object' || manifest.settings === null) {
+    throw new UsageError(`${path} is not a pg-ha-init manifest (no tool, mode or settings).`);
+  }
+  return manifest as Manifest;
+}
+
+export interface BundleConfig {
+  manifest: Manifest;
+  /** The config that rendered the bundle; its passwords are read from the bundle's secrets/. */
+  config: Config;
+}
+
+/**
+ * The config of the bundle in `dir`, from its manifest and its secret files: rendering it into
+ * `dir` again writes the same files. Throws InvalidConfigError when the manifest was edited into
+ * something the model refuses.
+ */
+export function loadBundleConfig(dir: string): BundleConfig {
+  const manifest = readManifest(dir);
+  const settings: Record<string, string> = { ...manifest.settings };
+  for (const [variable, file] of [['REPLICATION_PASSWORD', 'replication_password'], ['POSTGRES_PASSWORD', 'postgres_password']] as const) {
+    const path = join(dir, SECRET_DIR, file);
+    if (existsSync(path)) settings[`${variable}_FILE`] = path;
+  }
+  const result = parseConfig(settings, { mode: manifest.mode });
+  if (!result.ok) throw new InvalidConfigError(result.errors);
+  return { manifest, config: result.config };
+}

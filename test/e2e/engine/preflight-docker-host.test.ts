@@ -1,0 +1,26 @@
+// Preflight with the real docker CLI and compose from PATH against a daemon that is not there.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { preflight } from '../../../src/engine/preflight.js';
+import { LaunchError } from '../../../src/errors.js';
+
+const OUT = '/srv/bundle';
+
+async function failure(env: NodeJS.ProcessEnv): Promise<string> {
+  try {
+    await preflight({ outDir: OUT, env });
+  } catch (error) {
+    assert.ok(error instanceof LaunchError, String(error));
+    return error.message;
+  }
+  assert.fail('preflight passed');
+}
+
+test('DOCKER_HOST=unix:///nonexistent.sock: "is DOCKER_HOST right?" and the commands to check or drop it', async () => {
+  // The real docker CLI and compose from PATH (the test rig installs both).
+  const message = await failure({ DOCKER_HOST: 'unix:///nonexistent.sock' });
+  assert.match(message, /^The Docker daemon at DOCKER_HOST=unix:\/\/\/nonexistent\.sock does not answer \(.*nonexistent\.sock.*\)\. Is DOCKER_HOST right\?/);
+  assert.ok(message.includes('\n  DOCKER_HOST=unix:///nonexistent.sock docker info\n'), message);
+  assert.ok(message.includes('\n  unset DOCKER_HOST\n'), message);
+  assert.match(message, new RegExp(`\\n  cd ${OUT} && (docker compose up -d --wait|docker-compose up -d)$`));
+});
