@@ -4,7 +4,7 @@
 // otherwise turn the real-component tests into no-ops.
 //   unit    Node alone (and the npm packages): every test that runs no server and no shell tool
 //   e2e     test/e2e/** (any depth) and test/entrypoint/**: real PostgreSQL 15, bash, shellcheck,
-//           docker-compose 1.29 as a parser, the docker CLI (no daemon), tmux, patch
+//           docker-compose 1.29 as a parser, the docker CLI (no daemon), tmux, patch, script, npm
 //   docker  test/e2e-docker/**: the generated bundles on a real Docker engine (test/docker/rig.sh)
 //   npm test                 typecheck, then every suite
 //   npm test -- unit e2e     only those suites (the typecheck runs with unit)
@@ -36,6 +36,8 @@ const PREREQUISITES = {
     tool('docker', 'preflight is tested with the real docker CLI against a daemon that is not there. Install the CLI: apt-get install -y docker.io'),
     tool('tmux', 'the wizard runs in a real pseudo-terminal through it. Install it: apt-get install -y tmux'),
     tool('patch', 'it applies --check diffs in the tests. Install it: apt-get install -y patch'),
+    tool('script', 'the bundled wizard runs on a pseudo-terminal through it. Install it: apt-get install -y util-linux'),
+    tool('npm', 'npm pack and npx -p node@18 (a real old Node) test the package. It comes with Node.js.'),
   ],
   // The rig (test/docker/rig.sh) brings its own dockerd; the tests drive it with docker-compose v1.
   docker: [tool('bash', 'test/docker/rig.sh is a bash program'), dockerCompose],

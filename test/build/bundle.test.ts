@@ -14,7 +14,7 @@ import { externalImports, isBuiltin, outputsContaining, PRECOMPILE_OPTIONS, read
 import { listTemplates, TEMPLATE_ROOT } from '../../src/render/templates.js';
 import { runCli } from '../support/cli.js';
 import { snapshotTree } from '../support/tree.js';
-import { buildPackage, cleanEnv, loadedFiles, TRACER, untilOnTerminal, type BuiltPackage } from './support.js';
+import { buildPackage, cleanEnv, loadedFiles, TRACER, type BuiltPackage } from './support.js';
 
 let pkg: BuiltPackage;
 let work: string;
@@ -135,17 +135,6 @@ describe('what the bundle loads', () => {
       assert.ok(loaded.includes('cli.js'), `${name}: the trace saw the bundle load (${loaded.join(', ')})`);
       assert.deepEqual(loaded.filter((f) => prompts.includes(f) || execa.includes(f)), [], `${name} loaded ${loaded.join(', ')}`);
     }
-  });
-
-  test('the wizard, at its first question, has loaded the prompts chunk but not execa', async () => {
-    const prompts = outputsContaining(pkg.metafile, pkg.dist, '@inquirer/core');
-    const execa = outputsContaining(pkg.metafile, pkg.dist, 'execa');
-    const trace = join(work, 'wizard-trace');
-    await untilOnTerminal([process.execPath, '--import', TRACER, pkg.bin, '--out', join(work, 'wizard')], 'What do you want to set up?',
-      { ...cleanEnv(), PG_HA_INIT_TRACE: trace });
-    const loaded = loadedFiles(trace, pkg.dist);
-    assert.ok(loaded.some((f) => prompts.includes(f)), loaded.join(', '));
-    assert.ok(!loaded.some((f) => execa.includes(f)), loaded.join(', '));
   });
 });
 

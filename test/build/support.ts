@@ -24,6 +24,9 @@ export interface BuiltPackage {
   remove(): void;
 }
 
+/** What bin/pg-ha-init.js says on a Node that is too old; group 1 is the version it saw. */
+export const TOO_OLD = /^pg-ha-init needs Node\.js 20\.19 or newer; this is Node\.js (\S+)\.\nInstall a current LTS release from https:\/\/nodejs\.org\//;
+
 export const cleanEnv = (env: Record<string, string> = {}): Record<string, string> =>
   ({ PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '/tmp', NO_COLOR: '1', ...env });
 
@@ -72,7 +75,8 @@ export function untilOnTerminal(argv: string[], marker: string, env: Record<stri
     let seen = '';
     const stop = (): void => {
       clearTimeout(timer);
-      try { process.kill(-(child.pid ?? 0), 'SIGKILL'); } catch { /* already gone */ }
+      // No pid: `script` never started. kill(-0) would kill this very process group.
+      if (child.pid !== undefined) try { process.kill(-child.pid, 'SIGKILL'); } catch { /* already gone */ }
     };
     const timer = setTimeout(() => { stop(); reject(new Error(`"${marker}" did not show within ${timeoutMs} ms; the terminal showed: ${seen.slice(-500)}`)); }, timeoutMs);
     child.stdout.on('data', (chunk: Buffer) => {
