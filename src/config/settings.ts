@@ -58,7 +58,7 @@ const ROLE_NAME_FIX = 'choose a role name without quotes, spaces, "$", "\\", "#"
 function compatibilityProblem(tool: string): Problem {
   return (value) => {
     const flag = parseBoolean(value);
-    if (flag === undefined) return `is "${value}", not true/false`;
+    if (flag === undefined) return `is "${value}", not true/false (true, TRUE, 1 and yes mean true)`;
     return flag ? `is true, but HA_MODE=native cannot be combined with ${tool}` : undefined;
   };
 }
@@ -159,12 +159,12 @@ export const SETTINGS = [
   {
     name: 'USE_PATRONI', group: 'Compatibility', type: 'text', default: same('false'),
     doc: 'Must not be true with HA_MODE=native (true, TRUE, 1 and yes count as true).',
-    rule: compatibilityProblem('Patroni'), fix: 'unset USE_PATRONI or set USE_PATRONI=false (true, TRUE, 1 and yes mean true)',
+    rule: compatibilityProblem('Patroni'), fix: 'unset USE_PATRONI or set USE_PATRONI=false',
   },
   {
     name: 'USE_CITUS', group: 'Compatibility', type: 'text', default: same('false'),
     doc: 'Must not be true with HA_MODE=native.',
-    rule: compatibilityProblem('Citus'), fix: 'unset USE_CITUS or set USE_CITUS=false (true, TRUE, 1 and yes mean true)',
+    rule: compatibilityProblem('Citus'), fix: 'unset USE_CITUS or set USE_CITUS=false',
   },
 ] as const satisfies readonly Setting[];
 

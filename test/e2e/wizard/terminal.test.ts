@@ -21,6 +21,15 @@ function assertNeverShown(term: Terminal, secret: string): void {
 }
 
 describe('the wizard in a terminal', () => {
+  for (const flag of ['--json', '--check']) {
+    test(`${flag} without --stack or --from-env: exit 2 naming ${flag} and the wizard, no question asked`, async (t) => {
+      const term = await openTerminal(t, [flag], NO_DAEMON);
+      assert.equal(await term.exitCode(), 2, term.screen());
+      assert.match(term.screen(), new RegExp(`${flag} is not a flag of the wizard`));
+      assert.doesNotMatch(term.screen(), /What do you want to set up/);
+    });
+  }
+
   test('Enter for every answer but the directory: a stack is written and no secret reaches the screen', async (t) => {
     const out = join(tempDir(t), 'stack');
     const term = await openTerminal(t, [], NO_DAEMON);
@@ -40,7 +49,7 @@ describe('the wizard in a terminal', () => {
 
     const screen = term.screen();
     assert.equal(screen.match(/^✔ /gm)?.length, 8, `eight answers:\n${screen}`);
-    assert.match(screen, /Wrote 20 file\(s\) to /);
+    assert.match(screen, /Wrote 21 file\(s\) to /);
     assert.match(readFileSync(join(out, 'compose.yaml'), 'utf8'), /replica2:/);
     assert.equal(statSync(join(out, 'secrets/replication_password')).mode & 0o777, 0o600);
     for (const secret of secrets(out)) assertNeverShown(term, secret);
