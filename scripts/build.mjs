@@ -76,6 +76,8 @@ export function templatesModuleSource(root = TEMPLATE_ROOT) {
     'export const PG_HA_INIT_TEMPLATES = [',
     ...entries,
     '];',
+    '// What src/render/embedded-templates.ts is in the bundle.',
+    'export { PG_HA_INIT_TEMPLATES as EMBEDDED_TEMPLATES };',
     '',
   ].join('\n');
 }
@@ -112,6 +114,8 @@ function embeddedPlugin(root) {
     setup(build) {
       build.onResolve({ filter: /^handlebars$/ }, (args) => (args.kind === 'entry-point' ? undefined : { path: HANDLEBARS_MODULE, namespace: 'pg-ha-init' }));
       build.onResolve({ filter: /^pg-ha-init:/ }, (args) => ({ path: args.path, namespace: 'pg-ha-init' }));
+      // src/render/templates.ts reads the embedded copy from here; the source's module is empty.
+      build.onResolve({ filter: /^\.\/embedded-templates\.js$/ }, () => ({ path: TEMPLATES_MODULE, namespace: 'pg-ha-init' }));
       build.onLoad({ filter: /.*/, namespace: 'pg-ha-init' }, (args) => {
         if (args.path === TEMPLATES_MODULE) return { contents: templatesModuleSource(root), loader: 'js', resolveDir: ROOT, watchFiles: readTemplates(root).map((t) => join(root, t.path)) };
         if (args.path === HANDLEBARS_MODULE) return { contents: HANDLEBARS_SOURCE, loader: 'js', resolveDir: ROOT };
@@ -169,8 +173,6 @@ export async function build({ outdir = join(ROOT, 'dist'), minify = true, templa
   const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
   rmSync(outdir, { recursive: true, force: true });
   mkdirSync(outdir, { recursive: true });
-  // esbuild's inject turns the global PG_HA_INIT_TEMPLATES in src/render/templates.ts into an
-  // import of the generated module.
   const result = await esbuild.build({
     absWorkingDir: ROOT,
     entryPoints: { cli: join(ROOT, 'src/cli.ts') },
@@ -188,7 +190,6 @@ export async function build({ outdir = join(ROOT, 'dist'), minify = true, templa
     metafile: true,
     logLevel: 'warning',
     define: { PG_HA_INIT_VERSION: JSON.stringify(pkg.version) },
-    inject: [TEMPLATES_MODULE],
     plugins: [embeddedPlugin(templateRoot)],
     // Some bundled CommonJS (handlebars' runtime, cross-spawn under execa) calls require() for
     // node builtins; an ES module has none, so give every output file one.

@@ -1,10 +1,11 @@
 // Reads templates/ as a tree. Files ending in .hbs are rendered; every other file (the bundled
 // entrypoint scripts) is copied byte for byte, so the scripts we test are the scripts we ship.
-// The bundle (scripts/build.mjs) carries templates/ inside itself: every file's text and mode, and
-// each .hbs precompiled; there the tree comes from that embedded copy, not from the disk.
+// The bundle (scripts/build.mjs) carries templates/ inside itself (embedded-templates.ts): every
+// file's text and mode, and each .hbs precompiled; there the tree comes from that copy, not the disk.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { EMBEDDED_TEMPLATES } from './embedded-templates.js';
 
 export const TEMPLATE_ROOT = fileURLToPath(new URL('../../templates/', import.meta.url));
 
@@ -15,13 +16,10 @@ export interface TemplateFile {
   executable: boolean;
 }
 
-// Provided by the bundle's generated templates module (esbuild `inject`); not defined under tsx.
-declare const PG_HA_INIT_TEMPLATES: readonly TemplateFile[] | undefined;
-
 /** templates/ as shipped: the bundle's embedded copy, else the tree on disk. An explicit root always reads the disk. */
 export function listTemplates(root?: string): TemplateFile[] {
-  if (root === undefined && typeof PG_HA_INIT_TEMPLATES !== 'undefined') {
-    return PG_HA_INIT_TEMPLATES.map(({ path, source, executable }) => ({ path, source, executable }));
+  if (root === undefined && EMBEDDED_TEMPLATES !== undefined) {
+    return EMBEDDED_TEMPLATES.map(({ path, source, executable }) => ({ path, source, executable }));
   }
   const base = root ?? TEMPLATE_ROOT;
   const walk = (dir: string): TemplateFile[] =>
