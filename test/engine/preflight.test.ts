@@ -5,23 +5,15 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { LaunchError } from '../../src/errors.js';
 import { preflight } from '../../src/engine/preflight.js';
+import { preflightFailure } from './preflight-failure.js';
 import { runCli } from '../support/cli.js';
 import { tempDir } from '../support/tmp.js';
 import { fakeBin } from './fake-bin.js';
 
 const OUT = '/srv/bundle';
 
-async function failure(env: NodeJS.ProcessEnv): Promise<string> {
-  try {
-    await preflight({ outDir: OUT, env });
-  } catch (error) {
-    assert.ok(error instanceof LaunchError, String(error));
-    return error.message;
-  }
-  assert.fail('preflight passed');
-}
+const failure = (env: NodeJS.ProcessEnv): Promise<string> => preflightFailure(OUT, env);
 
 describe('preflight against nothing real', () => {
   test('PATH with no engine: how to install Docker, then the command that starts the bundle', async (t) => {

@@ -1,26 +1,19 @@
 // The bundle's wizard on a real pseudo-terminal (util-linux `script`): at its first question it
 // has loaded the prompts chunk, but not execa.
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { outputsContaining } from '../../../scripts/build.mjs';
 import { buildPackage, cleanEnv, loadedFiles, TRACER, untilOnTerminal, type BuiltPackage } from '../../build/support.js';
+import { tempDir } from '../../support/tmp.js';
 
 let pkg: BuiltPackage;
-let work: string;
-before(async () => {
-  pkg = await buildPackage();
-  work = mkdtempSync(join(tmpdir(), 'pg-ha-init-bundle-'));
-});
-after(() => {
-  pkg?.remove();
-  if (work) rmSync(work, { recursive: true, force: true });
-});
+before(async () => { pkg = await buildPackage(); });
+after(() => pkg?.remove());
 
 describe('what the bundle loads', () => {
-  test('the wizard, at its first question, has loaded the prompts chunk but not execa', async () => {
+  test('the wizard, at its first question, has loaded the prompts chunk but not execa', async (t) => {
+    const work = tempDir(t);
     const prompts = outputsContaining(pkg.metafile, pkg.dist, '@inquirer/core');
     const execa = outputsContaining(pkg.metafile, pkg.dist, 'execa');
     const trace = join(work, 'wizard-trace');

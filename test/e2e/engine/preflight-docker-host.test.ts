@@ -2,22 +2,13 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { preflight } from '../../../src/engine/preflight.js';
-import { LaunchError } from '../../../src/errors.js';
+import { preflightFailure } from '../../engine/preflight-failure.js';
 import { runCli } from '../../support/cli.js';
 import { tempDir } from '../../support/tmp.js';
 
 const OUT = '/srv/bundle';
 
-async function failure(env: NodeJS.ProcessEnv): Promise<string> {
-  try {
-    await preflight({ outDir: OUT, env });
-  } catch (error) {
-    assert.ok(error instanceof LaunchError, String(error));
-    return error.message;
-  }
-  assert.fail('preflight passed');
-}
+const failure = (env: NodeJS.ProcessEnv): Promise<string> => preflightFailure(OUT, env);
 
 test('DOCKER_HOST=unix:///nonexistent.sock: "is DOCKER_HOST right?" and the commands to check or drop it', async () => {
   // The real docker CLI and compose from PATH (the test rig installs both).
