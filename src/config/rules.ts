@@ -12,7 +12,7 @@ const MAX_IDENTIFIER_BYTES = 63; // NAMEDATALEN - 1: longer names are silently t
  * Names are written to env files, which Compose v1 and v2 read differently, so a name must pass
  * the very rule the env-file writer applies.
  */
-export function envFileProblem(value: string): string | undefined {
+function envFileProblem(value: string): string | undefined {
   const problem = envFileValueProblem(value);
   return problem === undefined ? undefined : `contains ${problem}; use letters, digits and . _ - @ : / % & = + ,`;
 }

@@ -49,7 +49,7 @@ export interface Setting {
 }
 
 export const PG_MAJORS = { min: 13, max: 18, current: 18 } as const;
-export const MAX_REPLICAS = 8; // max_wal_senders = 10 leaves room for a base backup's two senders
+const MAX_REPLICAS = 8; // max_wal_senders = 10 leaves room for a base backup's two senders
 
 const same = (value: Default): Record<Mode, Default> => ({ node: value, stack: value });
 
@@ -168,17 +168,15 @@ export const SETTINGS = [
   },
 ] as const satisfies readonly Setting[];
 
-export type SettingName = (typeof SETTINGS)[number]['name'];
-
 export function settingNamed(name: string): Setting {
   const found = (SETTINGS as readonly Setting[]).find((s) => s.name === name);
   if (found === undefined) throw new Error(`no setting named ${name}`);
   return found;
 }
 
-/** The secret settings; each may also be given as NAME_FILE. */
-export const SECRET_NAMES = SETTINGS.filter((s) => s.type === 'secret').map((s) => s.name) as ('REPLICATION_PASSWORD' | 'POSTGRES_PASSWORD')[];
-export type SecretName = (typeof SECRET_NAMES)[number];
+/** A secret setting; each may also be given as NAME_FILE. */
+export type SecretName = Extract<(typeof SETTINGS)[number], { type: 'secret' }>['name'];
+const SECRET_NAMES = SETTINGS.filter((s) => s.type === 'secret').map((s) => s.name) as SecretName[];
 
 /**
  * The default of `setting` in `mode`, or undefined when it has none. `valueOf` gives the value

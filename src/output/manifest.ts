@@ -50,7 +50,7 @@ function settingsOf(config: Config): Record<string, string> {
   return settings;
 }
 
-export function manifestOf(config: Config, toolVersion: string): Manifest {
+function manifestOf(config: Config, toolVersion: string): Manifest {
   return {
     tool: 'pg-ha-init',
     version: toolVersion,
