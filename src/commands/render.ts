@@ -1,5 +1,6 @@
 // `pg-ha-init --stack` and `pg-ha-init --from-env`: write (or --dry-run, --check, --json) the
 // bundle without a question, then --launch it if asked.
+import chalk from 'chalk';
 import { UsageError } from '../errors.js';
 import { DRY_RUN_FLAG, FORCE_FLAG, OUT_FLAG, SETTING_FLAGS, type Command, type FlagValues } from './command.js';
 
@@ -34,8 +35,8 @@ export const render: Command = {
   async run({ flags, settings, say }) {
     checkCombination(flags);
     // The model, the templates and the writers load here, not when --help lists this command.
-    const [{ defaultOutDir, generate, loadConfig, preview }, { checkReport }, { planJson }, { describeChanges, nextSteps }, chalk] = await Promise.all([
-      import('../generate.js'), import('../output/check.js'), import('../output/json.js'), import('../output/report.js'), import('chalk'),
+    const [{ defaultOutDir, generate, loadConfig, preview }, { checkReport }, { planJson }, { describeChanges, nextSteps }] = await Promise.all([
+      import('../generate.js'), import('../output/check.js'), import('../output/json.js'), import('../output/report.js'),
     ]);
     const config = loadConfig(flags.stack ? 'stack' : 'node', settings);
     const outDir = typeof flags.out === 'string' ? flags.out : defaultOutDir(config);
@@ -50,7 +51,7 @@ export const render: Command = {
       return 0;
     }
     const result = generate(config, { outDir, dryRun: flags['dry-run'] === true, force: flags.force === true });
-    say(`${chalk.default.bold(`${result.written ? 'Wrote' : 'Would write'} ${result.outDir}`)}\n${describeChanges(result.changes)}`);
+    say(`${chalk.bold(`${result.written ? 'Wrote' : 'Would write'} ${result.outDir}`)}\n${describeChanges(result.changes)}`);
     if (flags.launch) await (await import('../engine/index.js')).launch(config, result.outDir, { say });
     else if (result.written) say(nextSteps(config, result.outDir));
     return 0;

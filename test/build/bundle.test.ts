@@ -136,6 +136,19 @@ describe('what the bundle loads', () => {
       assert.deepEqual(loaded.filter((f) => prompts.includes(f) || execa.includes(f)), [], `${name} loaded ${loaded.join(', ')}`);
     }
   });
+
+  test('--help and --version load neither the config model (zod), the renderer (handlebars) nor the templates', () => {
+    const outputsWith = (input: string): string[] => Object.entries(pkg.metafile.outputs)
+      .filter(([, output]) => Object.keys(output.inputs).some((path) => path.includes(input)))
+      .map(([path]) => path.slice(path.indexOf('/dist/') + '/dist/'.length));
+    const heavy = [...outputsWith('node_modules/zod/'), ...outputsWith('node_modules/handlebars/'), ...outputsWith('pg-ha-init:templates'), ...outputsWith('src/config/model.ts')];
+    const render = pkg.loads(['--from-env', '--dry-run', '--out', join(work, 'heavy-dry')], { HA_MODE: 'native', REPLICATION_ROLE: 'primary', REPLICATION_PASSWORD: 'pw-1' });
+    assert.ok(render.some((f) => heavy.includes(f)), `a render loads them: ${heavy.join(', ')} among ${render.join(', ')}`);
+    for (const args of [['--help'], ['--version']]) {
+      const loaded = pkg.loads(args);
+      assert.deepEqual(loaded.filter((f) => heavy.includes(f)), [], `${args[0]} loaded ${loaded.join(', ')}`);
+    }
+  });
 });
 
 describe('templates inside the bundle', () => {
