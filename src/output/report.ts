@@ -1,6 +1,7 @@
 // What the user reads after a run. Secret files are listed by path only, never by content.
 import chalk from 'chalk';
 import type { Config } from '../config/model.js';
+import { defaultOf, settingNamed } from '../config/settings.js';
 import type { Change, ChangeStatus } from './changes.js';
 
 const LABEL: Record<ChangeStatus, string> = {
@@ -29,8 +30,9 @@ export function nextSteps(config: Config, outDir: string): string {
     '  docker compose up -d --wait      (or: docker-compose up -d)',
     '  README.md there explains how to verify replication, promote and add replicas.',
   ];
-  if (config.mode === 'node' && config.role === 'primary' && config.replicationCidr === '0.0.0.0/0') {
-    lines.push(chalk.yellow('  Note: REPLICATION_CIDR is 0.0.0.0/0 (the spec default); narrow it to your replicas\' network.'));
+  const openToAll = defaultOf(settingNamed('REPLICATION_CIDR'), 'node', () => '');
+  if (config.mode === 'node' && config.role === 'primary' && config.replicationCidr === openToAll) {
+    lines.push(chalk.yellow(`  Note: REPLICATION_CIDR is ${openToAll} (the spec default); narrow it to your replicas' network.`));
   }
   return lines.join('\n');
 }
