@@ -102,6 +102,17 @@ describe('writing', () => {
   });
 });
 
+describe('next steps', () => {
+  test('a primary open to every address (the spec default) is told to narrow REPLICATION_CIDR; a narrowed one is not', (t) => {
+    const env = { ...NATIVE, REPLICATION_ROLE: 'primary', REPLICATION_PASSWORD: 'pw-1' };
+    const open = runCli(['--from-env', '--out', join(tempDir(t), 'open')], env);
+    assert.match(open.stdout, /Note: REPLICATION_CIDR is 0\.0\.0\.0\/0 \(the spec default\)/);
+    const narrow = runCli(['--from-env', '--replication-cidr', '10.0.0.0/24', '--out', join(tempDir(t), 'narrow')], env);
+    assert.equal(narrow.status, 0, narrow.stderr);
+    assert.doesNotMatch(narrow.stdout, /Note: REPLICATION_CIDR/);
+  });
+});
+
 describe('help and version', () => {
   test('--help lists every variable and exits 0', () => {
     const run = runCli(['--help']);
