@@ -136,6 +136,24 @@ function readSecret(setting: Setting, raw: RawSettings, readFile: (path: string)
   return { kind: 'given', value };
 }
 
+/**
+ * The settings map that gives back `config` through parseConfig, secrets left out: every keyed
+ * setting by variable name (defaults included), and a node's role and primary host. Templates
+ * read it as `settings.NAME`; the bundle's manifest stores it.
+ */
+export function nonSecretSettings(config: Config): Record<string, string> {
+  const settings: Record<string, string> = { HA_MODE: 'native' };
+  if (config.mode === 'node') {
+    settings.REPLICATION_ROLE = config.role;
+    if (config.primaryHost !== '') settings.PRIMARY_HOST = config.primaryHost;
+  }
+  for (const setting of SETTINGS as readonly Setting[]) {
+    if (setting.key === undefined || setting.type === 'secret') continue;
+    settings[setting.name] = String((config as unknown as Record<string, unknown>)[setting.key]);
+  }
+  return settings;
+}
+
 export function parseConfig(raw: RawSettings, options: ParseOptions): ParseResult {
   const result = buildSchema(options.mode, options.readFile ?? readSecretFile).safeParse(raw);
   if (result.success) return { ok: true, config: result.data };

@@ -4,9 +4,12 @@
 // variables read from the environment are all derived from this table; tests hold the README's
 // variable table and the entrypoint's set_defaults (env.sh) to it.
 //
-// To add a setting: add an entry here (with `key` if the rendered files need its value, which
-// then appears as config[key]), and use it in a template. Keep the order: a default computed
-// from another setting (POSTGRES_DB from POSTGRES_USER) comes after it.
+// To add a setting: add an entry here, with a `key` (its value then appears as config[key], typed
+// by `type`, in the bundle's manifest, and in every template as {{env settings.NAME}}), and use
+// it in a template. If the entrypoint reads it with a default, mark it `entrypoint` and add the
+// same default to env.sh's set_defaults; and add its row to the README's variable table (both
+// are tested against this table). Keep the order: a default computed from another setting
+// (POSTGRES_DB from POSTGRES_USER) comes after it.
 import { parseBoolean } from './booleans.js';
 import {
   cidrProblem, databaseNameProblem, hostProblem, passwordProblem, portProblem, rangeProblem, replicaNameProblem, roleNameProblem,

@@ -5,8 +5,8 @@
 // secrets/, which the loader points the model at.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig, type Config, type Role } from '../config/model.js';
-import { SETTINGS, type Mode, type Setting } from '../config/settings.js';
+import { nonSecretSettings, parseConfig, type Config, type Role } from '../config/model.js';
+import type { Mode } from '../config/settings.js';
 import { InvalidConfigError, UsageError } from '../errors.js';
 import { services } from '../render/topology.js';
 import { SECRET_DIR } from '../render/view.js';
@@ -36,20 +36,6 @@ export interface Manifest {
   settings: Record<string, string>;
 }
 
-/** The settings map that makes the model give back `config`, secrets left out. */
-function settingsOf(config: Config): Record<string, string> {
-  const settings: Record<string, string> = { HA_MODE: 'native' };
-  if (config.mode === 'node') {
-    settings.REPLICATION_ROLE = config.role;
-    if (config.primaryHost !== '') settings.PRIMARY_HOST = config.primaryHost;
-  }
-  for (const setting of SETTINGS as readonly Setting[]) {
-    if (setting.key === undefined || setting.type === 'secret') continue;
-    settings[setting.name] = String((config as unknown as Record<string, unknown>)[setting.key]);
-  }
-  return settings;
-}
-
 function manifestOf(config: Config, toolVersion: string): Manifest {
   return {
     tool: 'pg-ha-init',
@@ -66,7 +52,7 @@ function manifestOf(config: Config, toolVersion: string): Manifest {
       primaryHost: s.primaryHost ?? null,
       primaryPort: s.primaryPort ?? null,
     })),
-    settings: settingsOf(config),
+    settings: nonSecretSettings(config),
   };
 }
 

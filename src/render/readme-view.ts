@@ -1,6 +1,6 @@
 // Facts the bundle's README prints: commands are complete and quoted for the shell, and no
 // password ever appears (connection strings point at the secret files instead).
-import type { Config } from '../config/model.js';
+import { nonSecretSettings, type Config } from '../config/model.js';
 import { CONTAINER_PORT, services } from './topology.js';
 import { imageFor, MAX_SLOT_WAL_KEEP_SIZE } from './view.js';
 
@@ -11,6 +11,7 @@ export function readmeView(config: Config, toolVersion: string) {
   const isStack = config.mode === 'stack';
   const nextReplica = `replica${replicas.length + 1}`;
   return {
+    settings: nonSecretSettings(config),
     toolVersion,
     isStack,
     isPrimaryNode: !isStack && config.role === 'primary',

@@ -1,6 +1,8 @@
 // The data each template sees. Every field is present (null or false instead of missing),
-// because templates compile in strict mode and a missing field must be a bug, not a blank.
-import type { Config } from '../config/model.js';
+// because templates compile in strict mode and a missing field must be a bug, not a blank. Every
+// view also carries `settings`: each non-secret setting by variable name, so a new setting of the
+// table reaches a template as {{env settings.NAME}} without a view change.
+import { nonSecretSettings, type Config } from '../config/model.js';
 import { CONFIG_MOUNT, CONTAINER_PORT, ENTRYPOINT_MOUNT, services, type Service } from './topology.js';
 
 export const SECRET_DIR = 'secrets';
@@ -33,6 +35,7 @@ export function composeView(config: Config, toolVersion: string) {
   const list = services(config);
   const secretNames = [...new Set(list.flatMap((s) => s.secrets.map((x) => x.name)))];
   return {
+    settings: nonSecretSettings(config),
     toolVersion,
     modeTitle: config.mode === 'stack' ? `single-host stack: primary + ${config.replicaCount} replica(s)` : `this host's ${config.role}`,
     image: imageFor(config),
@@ -46,6 +49,7 @@ export function composeView(config: Config, toolVersion: string) {
 export function envFileView(config: Config, service: Service) {
   const hasSuperuserSecret = service.secrets.some((s) => s.name === 'postgres_password');
   return {
+    settings: nonSecretSettings(config),
     service: {
       name: service.name,
       role: service.role,
@@ -69,6 +73,7 @@ export const MAX_SLOT_WAL_KEEP_SIZE = '4GB';
 export function roleConfigView(config: Config, role: Service['role']) {
   const cidr = config.replicationCidr;
   return {
+    settings: nonSecretSettings(config),
     role,
     listenAddresses: '*',
     maxSlotWalKeepSize: MAX_SLOT_WAL_KEEP_SIZE,
