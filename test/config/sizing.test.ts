@@ -324,6 +324,8 @@ describe('shmSizeFor', () => {
   for (const [memoryKb, shm, why] of cases) test(why, () => assert.equal(shmSizeFor(memoryKb), shm));
 });
 
+// Every assert.ok here carries a message: without one, a failing assert.ok re-reads and parses the
+// source to describe itself, which makes fast-check's shrinking crawl.
 describe('properties over every valid input', () => {
   const inputs = fc.record({
     memoryKb: fc.integer({ min: MEMORY_MIN_KB, max: MEMORY_MAX_KB }),
@@ -348,8 +350,8 @@ describe('properties over every valid input', () => {
         assert.equal(formatMemory(kbOf(text)), text, `${name} uses the largest exact unit`);
       }
       assert.ok(kbOf(s.work_mem ?? '') >= 4096 && kbOf(s.work_mem ?? '') < 2 ** 31, 'work_mem 4MB .. MAX_KILOBYTES');
-      assert.ok(kbOf(s.maintenance_work_mem ?? '') <= 8 * GB);
-      assert.ok(kbOf(s.wal_buffers ?? '') >= 32 && kbOf(s.wal_buffers ?? '') <= 16 * MB);
+      assert.ok(kbOf(s.maintenance_work_mem ?? '') <= 8 * GB, 'maintenance_work_mem at most 8GB');
+      assert.ok(kbOf(s.wal_buffers ?? '') >= 32 && kbOf(s.wal_buffers ?? '') <= 16 * MB, 'wal_buffers 32kB .. 16MB');
       assert.ok(kbOf(s.effective_cache_size ?? '') / 8 < 2 ** 31, 'effective_cache_size below INT_MAX pages');
     }));
   });
@@ -359,9 +361,9 @@ describe('properties over every valid input', () => {
       const s = asRecord(sizeServer(i));
       const [slots, parallel, gather, maint] = ['max_worker_processes', 'max_parallel_workers', 'max_parallel_workers_per_gather', 'max_parallel_maintenance_workers']
         .map((name) => Number(s[name]));
-      assert.ok(slots !== undefined && parallel !== undefined && gather !== undefined && maint !== undefined);
-      assert.ok(slots >= 8 && parallel <= slots && parallel <= 1024);
-      assert.ok(gather >= 1 && gather <= Math.min(4, parallel) && maint === gather);
+      assert.ok(slots !== undefined && parallel !== undefined && gather !== undefined && maint !== undefined, 'all four are set');
+      assert.ok(slots >= 8 && parallel <= slots && parallel <= 1024, `slots ${slots} >= 8, parallel ${parallel} <= slots and <= 1024`);
+      assert.ok(gather >= 1 && gather <= Math.min(4, parallel) && maint === gather, `per gather ${gather} in 1..min(4, ${parallel}), maintenance ${maint} the same`);
     }));
   });
 
