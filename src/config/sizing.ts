@@ -336,15 +336,19 @@ export const SHM_SIZE_MIN_KB = 256 * KB_PER_MB;
  * Parallel queries exchange tuples and build shared hash tables in dynamic shared memory, which
  * PostgreSQL's default dynamic_shared_memory_type=posix puts in /dev/shm. Docker gives a container
  * 64MB there, and parallel hash joins then fail with "could not resize shared memory segment ...
- * No space left on device". /dev/shm is a tmpfs: its size is only a cap, and pages are charged to
- * the container's memory when a query uses them, so a generous cap costs nothing until needed.
+ * No space left on device" (docker-library/postgres#416). /dev/shm is a tmpfs: its size is only a
+ * cap, and its pages are charged to the container's memory when a query uses them.
  *
  * With PG_MEMORY: RAM/4, rounded up to whole MB. That is one work_mem for every connection and
  * worker at once ((RAM - shared_buffers)/3 with shared_buffers = RAM/4, from the work_mem formula),
- * the share of the working memory that shared hash tables can plausibly claim at one time.
+ * far more than the parallel participants' hash tables (workers and leaders x work_mem x
+ * hash_mem_multiplier per hash node) need in the common case. It stops at RAM/4 rather than the
+ * RAM/2 a bare Linux host gives /dev/shm: shared_buffers plus a full /dev/shm then stay within half
+ * of a container limited to PG_MEMORY, so a runaway parallel query fails with that error instead of
+ * bringing in the OOM killer, whose kill of one backend restarts every connection.
  * At least 256MB, which is also the value without PG_MEMORY: PostgreSQL's defaults (work_mem 4MB,
- * hash_mem_multiplier 2 from PostgreSQL 15, 8 parallel workers plus up to 4 leaders) need
- * under 100MB per level of hash join.
+ * hash_mem_multiplier 2 from PostgreSQL 15, 8 parallel workers plus up to 4 leaders) need under
+ * 100MB per level of hash join.
  */
 export function shmSizeFor(memoryKb: number | undefined): string {
   const kb = memoryKb === undefined ? SHM_SIZE_MIN_KB : Math.max(SHM_SIZE_MIN_KB, memoryKb / 4);
