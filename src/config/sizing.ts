@@ -275,7 +275,8 @@ export function sizeServer(input: SizingInput): SizedSetting[] {
   // PostgreSQL's default 8: the slots are cheap (shared memory only), the logical replication
   // launcher and extensions' background workers take slots too, and a hot standby refuses to run
   // with fewer than its primary has. The same value is rendered for the primary and its replicas;
-  // separately generated per-host bundles must be given the same PG_CPUS (or the replica's higher).
+  // separately generated per-host bundles must be given the same PG_CPUS and PG_MAX_CONNECTIONS
+  // (or higher ones on the replica).
   const workerProcesses = Math.max(DEFAULT_WORKER_PROCESSES, cpus);
   // PGTune: max_parallel_workers = cores; below 4 cores it leaves PostgreSQL's default 8, which
   // oversubscribes a 1- or 2-core machine, so here it is the core count at every size.
@@ -317,6 +318,8 @@ export function sizeServer(input: SizingInput): SizedSetting[] {
     { name: 'max_parallel_maintenance_workers', value: String(perOperation), source: `${PGTUNE}: ceil(PG_CPUS/2), at most 4` },
     // PostgreSQL's default: huge pages when the host has them reserved, ordinary pages otherwise.
     // PGTune writes off below 2GB of shared_buffers; try costs nothing there and starts either way.
+    // Known trap, unchanged by writing it out: a host with huge pages reserved and a container
+    // whose hugetlb limit is lower (Kubernetes, older runc) dies with SIGBUS; the cure there is off.
     { name: 'huge_pages', value: 'try', source: 'PostgreSQL default, written out; PGTune: try from 2GB shared_buffers' },
   ];
 }
