@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync, appendFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { sizeServer, type SizedSetting, type SizingInput } from '../../src/config/sizing.js';
+import { shmSizeFor, sizeServer, type SizedSetting, type SizingInput } from '../../src/config/sizing.js';
 import { PG_BIN, asPostgres, giveToPostgres } from '../support/as-postgres.js';
 import { startPostgres } from '../support/postgres.js';
 
@@ -43,16 +43,19 @@ const log = join(pg.socketDir, 'server.log');
 appendFileSync(join(pg.dataDir, 'postgresql.conf'), "\ninclude_if_exists = 'sizing.conf'\n");
 
 describe('sizing on a real PostgreSQL 15', () => {
+  /** Write the settings into sizing.conf and restart on them (pg_ctl reuses the port and socket options). */
+  function restartWith(settings: SizedSetting[]): void {
+    writeFileSync(conf, confOf(settings), { mode: 0o600 });
+    giveToPostgres(conf);
+    const restart = runAsPostgres('pg_ctl', ['-D', pg.dataDir, '-l', log, '-m', 'fast', '-w', '-t', '120', 'restart']);
+    const serverLog = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-30).join('\n') : '';
+    assert.equal(restart.status, 0, `restart failed:\n${restart.out}\nserver log:\n${serverLog}`);
+  }
+
   for (const { why, input } of STARTED) {
     test(`starts with, and SHOWs, the values for ${why}`, () => {
       const settings = sizeServer(input);
-      writeFileSync(conf, confOf(settings), { mode: 0o600 });
-      giveToPostgres(conf);
-
-      // pg_ctl restart reuses the port and socket options from postmaster.opts.
-      const restart = runAsPostgres('pg_ctl', ['-D', pg.dataDir, '-l', log, '-m', 'fast', '-w', '-t', '120', 'restart']);
-      const serverLog = existsSync(log) ? readFileSync(log, 'utf8').split('\n').slice(-30).join('\n') : '';
-      assert.equal(restart.status, 0, `restart failed:\n${restart.out}\nserver log:\n${serverLog}`);
+      restartWith(settings);
 
       const shown = pg.psql(settings.map((s) => `SHOW ${s.name};`).join('\n')).trimEnd().split('\n');
       assert.deepEqual(
@@ -70,6 +73,31 @@ describe('sizing on a real PostgreSQL 15', () => {
       assert.equal(pg.psql('SELECT count(*) FROM pg_file_settings WHERE error IS NOT NULL;').trim(), '0', 'no line of the conf was refused');
     });
   }
+
+  // Why shm_size matters, measured: a parallel hash join keeps its hash table in dynamic shared
+  // memory (/dev/shm in a container). With the 16GB / 8-core values it holds the whole table in one
+  // batch, well over Docker's 64MB default and well under shmSizeFor(16GB). The docker suite shows
+  // the failure itself; this host has a large /dev/shm, so here only the size is measured.
+  test('a parallel hash join on the 16GB / 8-core values needs more than 64MB of shared memory, less than shmSizeFor', () => {
+    const memoryKb = 16 * GB;
+    restartWith(sizeServer({ memoryKb, cpus: 8, storage: 'ssd', maxConnections: 100 }));
+    const plan = pg.psql(`
+      CREATE UNLOGGED TABLE IF NOT EXISTS hash_build AS SELECT g AS id FROM generate_series(1, 3000000) g;
+      CREATE UNLOGGED TABLE IF NOT EXISTS hash_probe AS SELECT g AS id FROM generate_series(1, 3000000) g;
+      ANALYZE hash_build; ANALYZE hash_probe;
+      SET parallel_setup_cost = 0; SET parallel_tuple_cost = 0; SET enable_mergejoin = off;
+      EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) SELECT count(*) FROM hash_probe JOIN hash_build USING (id);
+    `);
+    // The planner picks 3 or 4 workers for tables this size; any number means a shared hash table.
+    assert.match(plan, /Workers Launched: [1-9]/, plan);
+    const hash = /Parallel Hash \(actual[^\n]*\n\s*Buckets: \d+\s+Batches: (\d+)\s+Memory Usage: (\d+)kB/.exec(plan);
+    assert.ok(hash, `a Parallel Hash node with its memory in:\n${plan}`);
+    const [batches, usedKb] = [Number(hash[1]), Number(hash[2])];
+    const shmKb = Number(/^(\d+)g$/.exec(shmSizeFor(memoryKb))?.[1]) * GB;
+    assert.equal(batches, 1, plan);
+    assert.ok(usedKb > 64 * 1024, `${usedKb}kB is more than Docker's 64MB /dev/shm`);
+    assert.ok(usedKb < shmKb, `${usedKb}kB fits shm_size ${shmSizeFor(memoryKb)}`);
+  });
 
   test('postgres -C accepts every value for 4TB, 1024 cores, hdd, 10000 connections', () => {
     const settings = sizeServer({ memoryKb: 4096 * GB, cpus: 1024, storage: 'hdd', maxConnections: 10000 });
