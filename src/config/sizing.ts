@@ -355,6 +355,16 @@ export const SHM_SIZE_MIN_KB = 256 * KB_PER_MB;
  */
 export function shmSizeFor(memoryKb: number | undefined): string {
   const kb = memoryKb === undefined ? SHM_SIZE_MIN_KB : Math.max(SHM_SIZE_MIN_KB, memoryKb / 4);
-  const mb = Math.ceil(kb / KB_PER_MB);
-  return mb % 1024 === 0 ? `${mb / 1024}g` : `${mb}m`;
+  return composeBytes(Math.ceil(kb / KB_PER_MB) * KB_PER_MB);
+}
+
+/**
+ * A size in Compose's byte syntax (shm_size, mem_limit): whole g, else whole m, else k, the units
+ * the Compose specification documents. PG_MEMORY is converted from kB rather than copied, so
+ * compose.yaml never depends on how a Compose version reads PostgreSQL's "kB"/"GB" spellings.
+ */
+export function composeBytes(kb: number): string {
+  if (kb % KB_PER_GB === 0) return `${kb / KB_PER_GB}g`;
+  if (kb % KB_PER_MB === 0) return `${kb / KB_PER_MB}m`;
+  return `${kb}k`;
 }

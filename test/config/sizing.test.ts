@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
-  CONNECTIONS, CPUS, MEMORY_MAX_KB, MEMORY_MIN_KB, SIZING_RULES, cpusProblem, formatMemory, maxConnectionsProblem,
+  CONNECTIONS, CPUS, MEMORY_MAX_KB, composeBytes, MEMORY_MIN_KB, SIZING_RULES, cpusProblem, formatMemory, maxConnectionsProblem,
   memoryProblem, shmSizeFor, sizeServer, sizingInput, sizingProblems, storageProblem,
   type SizingInput, type Storage,
 } from '../../src/config/sizing.js';
@@ -322,6 +322,15 @@ describe('shmSizeFor', () => {
     [64 * GB, '16g', '64GB/4 = 16GB'],
   ];
   for (const [memoryKb, shm, why] of cases) test(why, () => assert.equal(shmSizeFor(memoryKb), shm));
+});
+
+describe('composeBytes: Compose byte syntax for shm_size and mem_limit', () => {
+  const cases: [number, string][] = [
+    [4 * GB, '4g'], // 4194304 / 1048576
+    [1536 * MB, '1536m'], // 1572864kB: not whole GB, 1572864 / 1024 = 1536
+    [300004, '300004k'], // 300004 / 1024 = 292.97: kB
+  ];
+  for (const [kb, text] of cases) test(`${kb}kB -> ${text}`, () => assert.equal(composeBytes(kb), text));
 });
 
 // Every assert.ok here carries a message: without one, a failing assert.ok re-reads and parses the
