@@ -20,7 +20,7 @@ function boxed(header: readonly string[], rows: readonly string[][], align: read
   const rule = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`;
   const line = (cells: readonly string[]): string =>
     `| ${cells.map((c, i) => (align[i] === 'right' ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join(' | ')} |`;
-  const top = title.length + 4 <= rule.length ? `+ ${title} ${rule.slice(title.length + 3)}` : rule;
+  const top = title.length > 0 && title.length + 4 <= rule.length ? `+ ${title} ${rule.slice(title.length + 3)}` : rule;
   return [top, line(header), rule, ...rows.map(line), rule];
 }
 
