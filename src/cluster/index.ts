@@ -22,3 +22,4 @@ export {
   type CheckFailure, type FailoverChoice, type FailoverOptions,
 } from './preflight.js';
 export { multiHostConninfo, type HostPort, type MultiHostOptions } from './conninfo.js';
+export { readCheckpointEnd, walEndFromWaldump } from './waldump.js';

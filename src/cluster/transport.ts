@@ -26,6 +26,11 @@ export interface NodeRunner {
   controldata?(node: string): Promise<SqlResult>;
   /** A file below the node's PGDATA (for example `pg_wal/00000002.history`) while it is stopped. */
   readFile?(node: string, path: string): Promise<SqlResult>;
+  /**
+   * `pg_waldump -p <PGDATA>/pg_wal -t <timeline> -s <start>` on the stopped node, LC_ALL=C. It
+   * exits non-zero at the end of WAL, which is expected: the caller reads its last error line.
+   */
+  waldump?(node: string, timeline: number, start: bigint): Promise<SqlResult>;
 }
 
 export type NodeFailureKind = 'stopped' | 'unreachable';

@@ -12,6 +12,7 @@ import { decideRejoin, type NewPrimaryFacts } from '../../src/cluster/divergence
 import { formatClusterTable } from '../../src/cluster/format.js';
 import { parseLsn } from '../../src/cluster/lsn.js';
 import { readTimelineHistory } from '../../src/cluster/timeline-history.js';
+import { readCheckpointEnd } from '../../src/cluster/waldump.js';
 import { readCluster, type ClusterView, type ExpectedNode } from '../../src/cluster/view.js';
 import { LocalServers, waitFor, type LocalNode } from '../cluster/support/local-servers.js';
 
@@ -82,7 +83,11 @@ test('clean switchover a → b: the old primary and a stopped standby rejoin wit
 
   const forA = decideRejoin({ old: oldPrimary, newPrimary: facts });
   assert.equal(forA.action, 'follow', forA.reason);
-  assert.match(forA.reason, /latest checkpoint .* on timeline 1 is before the switchpoint/u);
+  assert.match(forA.reason, /latest checkpoint .* on timeline 1 is before the switchpoint .* its shutdown checkpoint is its last record/u);
+  // Patroni's finer test: the checkpoint record ends exactly where the new timeline begins.
+  const checkpointEnd = await readCheckpointEnd(servers.runner, 'a', oldPrimary);
+  assert.equal(checkpointEnd, switchpoint);
+  assert.equal(decideRejoin({ old: oldPrimary, newPrimary: facts, checkpointEnd: checkpointEnd ?? undefined }).action, 'follow');
   const forC = decideRejoin({ old: stoppedStandby, newPrimary: facts });
   assert.equal(forC.action, 'follow', forC.reason);
   // pg_rewind, the tool the decision stands in for, agrees.

@@ -11,6 +11,7 @@ import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatLsn } from '../../../src/cluster/lsn.js';
 import type { NodeRunner, SqlResult } from '../../../src/cluster/transport.js';
 import { PG_BIN, asPostgres, giveToPostgres, postgresOwnedTempDir } from '../../support/as-postgres.js';
 import { freePort } from '../../support/ports.js';
@@ -102,7 +103,7 @@ export class LocalServers {
 
   /** Call at module top level: the after() hook it registers must belong to the file, not to a hook. */
   static create(): LocalServers {
-    const missing = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_basebackup', 'pg_controldata', 'pg_rewind'].filter((b) => !existsSync(bin(b)));
+    const missing = ['initdb', 'pg_ctl', 'postgres', 'psql', 'pg_basebackup', 'pg_controldata', 'pg_rewind', 'pg_waldump'].filter((b) => !existsSync(bin(b)));
     if (missing.length > 0) {
       throw new Error(`PostgreSQL binaries missing in ${PG_BIN} (${missing.join(', ')}). Install them: apt-get install -y postgresql-15 (or set PG_BIN).`);
     }
@@ -147,6 +148,7 @@ export class LocalServers {
       return runAsync(bin('psql'), ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', n.socketDir, '-p', String(n.port), '-U', 'postgres', '-d', 'postgres', '-c', sql]);
     },
     controldata: (name) => runAsync(bin('pg_controldata'), ['-D', this.node(name).dataDir]),
+    waldump: (name, timeline, start) => runAsync(bin('pg_waldump'), ['-p', join(this.node(name).dataDir, 'pg_wal'), '-t', String(timeline), '-s', formatLsn(start)]),
     readFile: async (name, path) => {
       try {
         return { ok: true, stdout: this.node(name).readFile(path), stderr: '' };
