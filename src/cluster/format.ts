@@ -51,7 +51,7 @@ export interface ClusterJson {
   nodes: {
     name: string; role: string; state: string; timeline: number | null; lsn: string | null;
     lagBytes: number | null; lagSeconds: number | null; syncState: string | null; slot: string | null;
-    receivedLsn: string | null; upstream: string | null; detail: string | null;
+    sentLsn: string | null; receivedLsn: string | null; upstream: string | null; detail: string | null;
   }[];
   slots: { node: string; name: string; active: boolean; walStatus: string | null; restartLsn: string | null; retainedBytes: number | null; safeWalSize: number | null }[];
   warnings: string[];
@@ -67,7 +67,7 @@ export function clusterJson(view: ClusterView): ClusterJson {
     nodes: view.nodes.map((n) => ({
       name: n.name, role: n.role, state: n.state, timeline: n.timeline, lsn: n.lsn,
       lagBytes: n.lagBytes, lagSeconds: n.lagSeconds, syncState: n.syncState, slot: n.slot,
-      receivedLsn: n.receivedLsn, upstream: n.upstream, detail: n.detail,
+      sentLsn: n.sentLsn, receivedLsn: n.receivedLsn, upstream: n.upstream, detail: n.detail,
     })),
     slots: view.slots.map((s) => ({ ...s })),
     warnings: view.warnings.map((w) => w.message),

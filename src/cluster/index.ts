@@ -1,6 +1,6 @@
 // The day-2 library under `status`, `switchover`, `failover` and `rejoin`. Commands import from here.
 export { bytesNumber, compareLsn, formatLsn, isLsn, lsnDiff, parseLsn } from './lsn.js';
-export { classifyFailure, type NodeFailure, type NodeFailureKind, type NodeRunner, type SqlResult } from './transport.js';
+export { classifyFailure, psqlArgs, type NodeFailure, type NodeFailureKind, type NodeRunner, type SqlResult } from './transport.js';
 export {
   NODE_STATE_SQL, parseNodeState, readNodeState, rewindPossible,
   type NodeProbe, type NodeState, type ReplicationRow, type SlotState, type WalReceiverState,

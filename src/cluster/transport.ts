@@ -33,6 +33,16 @@ export interface NodeRunner {
   waldump?(node: string, timeline: number, start: bigint): Promise<SqlResult>;
 }
 
+/**
+ * psql's arguments for one statement, as every runner must pass them: no psqlrc (-X), unaligned
+ * tuples only (-A -t: the JSON line and nothing else), stop at the first error. The engine runs
+ * `psql` + these through `docker compose exec -T <service>` (the container's local socket, no
+ * password); the e2e runner adds -h/-p for its local socket. `connection` goes first.
+ */
+export function psqlArgs(sql: string, options: { user: string; dbname?: string; connection?: readonly string[] }): string[] {
+  return [...(options.connection ?? []), '-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-U', options.user, '-d', options.dbname ?? 'postgres', '-c', sql];
+}
+
 export type NodeFailureKind = 'stopped' | 'unreachable';
 
 export interface NodeFailure {

@@ -28,6 +28,8 @@ export interface NodeRow {
   timeline: number | null;
   /** A primary: its current WAL position. A replica: what it has replayed. */
   lsn: string | null;
+  /** A replica: WAL its primary's walsender has sent it. */
+  sentLsn: string | null;
   /** A replica: WAL received (flushed) so far; what a failover candidate is judged by. */
   receivedLsn: string | null;
   /** Primary's current position minus the replica's replay position, from both nodes' own answers. */
@@ -134,7 +136,7 @@ export function buildClusterView(expected: readonly ExpectedNode[], probes: Read
 
   const nodes: NodeRow[] = expected.map((n) => {
     const probe = probes.get(n.name);
-    const base = { name: n.name, timeline: null, lsn: null, receivedLsn: null, lagBytes: null, lagSeconds: null, syncState: null, upstream: null, detail: null, seenOnly: false };
+    const base = { name: n.name, timeline: null, lsn: null, sentLsn: null, receivedLsn: null, lagBytes: null, lagSeconds: null, syncState: null, upstream: null, detail: null, seenOnly: false };
     if (!probe || !probe.ok) {
       const failure = probe && !probe.ok ? probe.failure : { kind: 'unreachable' as const, detail: 'not read' };
       return { ...base, role: 'unknown', state: failure.kind, slot: slotFor(slotOf(n), null), detail: failure.detail };
@@ -158,7 +160,7 @@ export function buildClusterView(expected: readonly ExpectedNode[], probes: Read
         : s.replayAgeSeconds;
     const upstream = s.receiver?.senderHost ? `${s.receiver.senderHost}${s.receiver.senderPort ? `:${s.receiver.senderPort}` : ''}` : null;
     return {
-      ...base, role: 'replica', state, timeline: s.timeline, lsn: position, receivedLsn: s.receiveLsn,
+      ...base, role: 'replica', state, timeline: s.timeline, lsn: position, sentLsn: sender?.row.sentLsn ?? null, receivedLsn: s.receiveLsn,
       lagBytes, lagSeconds, syncState: sender?.row.syncState ?? null,
       slot: slotFor(slotOf(n), s.receiver?.slotName ?? null), upstream,
     };
@@ -174,7 +176,7 @@ export function buildClusterView(expected: readonly ExpectedNode[], probes: Read
       const lagBytes = ws?.currentLsn && row.replayLsn ? nonNegative(lsnDiff(ws.currentLsn, row.replayLsn)) : null;
       nodes.push({
         name: row.applicationName, role: 'replica', state: row.state === 'streaming' ? 'streaming' : row.state === 'catchup' ? 'catching up' : 'running',
-        timeline: null, lsn: row.replayLsn, receivedLsn: row.flushLsn, lagBytes, lagSeconds: lagBytes === 0 ? 0 : row.replayLagSeconds,
+        timeline: null, lsn: row.replayLsn, sentLsn: row.sentLsn, receivedLsn: row.flushLsn, lagBytes, lagSeconds: lagBytes === 0 ? 0 : row.replayLagSeconds,
         syncState: row.syncState, slot: slotFor(row.applicationName, null), upstream: w, detail: null, seenOnly: true,
       });
     }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseNodeState, readNodeState, rewindPossible } from '../../src/cluster/live-state.js';
-import { classifyFailure, type NodeRunner } from '../../src/cluster/transport.js';
+import { classifyFailure, psqlArgs, type NodeRunner } from '../../src/cluster/transport.js';
 
 // Printed by psql -At for NODE_STATE_SQL on a PostgreSQL 15 primary with one slot.
 const PRIMARY_JSON = '{"serverVersionNum" : 150018, "inRecovery" : false, "systemIdentifier" : "7713841565629467727", "checkpointTimeline" : 1, "minRecoveryEndTimeline" : 0, "insertTimeline" : 1, "currentLsn" : "0/1500780", "receiveLsn" : null, "replayLsn" : null, "replayAgeSeconds" : null, "replayPaused" : null, "receiver" : null, "dataChecksums" : false, "walLogHints" : false, "fullPageWrites" : true, "maxSlotWalKeepSizeBytes" : 67108864, "synchronousStandbyNames" : "", "replication" : [], "slots" : [{"name" : "s1", "type" : "physical", "active" : false, "walStatus" : "reserved", "restartLsn" : "0/1500708", "retainedBytes" : 120, "safeWalSize" : 78641280}]}\n';
@@ -56,4 +56,9 @@ test('readNodeState turns a failed or throwing transport into a failure, not an 
   const answering: NodeRunner = { sql: async () => ({ ok: true, stdout: PRIMARY_JSON, stderr: '' }) };
   const probe = await readNodeState(answering, 'x');
   assert.ok(probe.ok);
+});
+
+test('every runner passes psql the same flags: no psqlrc, unaligned tuples only, stop on error', () => {
+  assert.deepEqual(psqlArgs('select 1', { user: 'app_admin' }), ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-U', 'app_admin', '-d', 'postgres', '-c', 'select 1']);
+  assert.deepEqual(psqlArgs('select 1', { user: 'postgres', dbname: 'x', connection: ['-h', '/tmp/s', '-p', '5433'] }).slice(0, 5), ['-h', '/tmp/s', '-p', '5433', '-X']);
 });

@@ -20,7 +20,7 @@ test('a healthy cluster: one primary, two streaming replicas, exit 0', () => {
   ]);
   assert.deepEqual(clusterJson(v).nodes[1], {
     name: 'replica1', role: 'replica', state: 'streaming', timeline: 1, lsn: '0/3000148', lagBytes: 0, lagSeconds: 0,
-    syncState: 'async', slot: 'replica1', receivedLsn: '0/3000148', upstream: 'primary:5432', detail: null,
+    syncState: 'async', slot: 'replica1', sentLsn: '0/3000148', receivedLsn: '0/3000148', upstream: 'primary:5432', detail: null,
   });
 });
 

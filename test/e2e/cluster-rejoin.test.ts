@@ -9,7 +9,6 @@ import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { parseControlData, type ControlData } from '../../src/cluster/controldata.js';
 import { decideRejoin, type NewPrimaryFacts } from '../../src/cluster/divergence.js';
-import { formatClusterTable } from '../../src/cluster/format.js';
 import { parseLsn } from '../../src/cluster/lsn.js';
 import { readTimelineHistory } from '../../src/cluster/timeline-history.js';
 import { readCheckpointEnd } from '../../src/cluster/waldump.js';
@@ -39,14 +38,16 @@ async function newPrimaryFacts(node: LocalNode): Promise<NewPrimaryFacts> {
   };
 }
 
-/** Until every node but the primary streams from it on its timeline with nothing left to replay. */
-function streamingFrom(primary: string, nodes: ExpectedNode[]): Promise<ClusterView> {
-  let last: ClusterView | undefined;
-  return waitFor(`every node streaming from ${primary}`, async () => {
-    const v = await readCluster(servers.runner, nodes);
-    last = v;
-    return v.primary === primary && v.exitCode === 0 && v.nodes.every((n) => n.name === primary || (n.state === 'streaming' && n.lagBytes === 0)) ? v : undefined;
-  }, 30_000, () => (last ? formatClusterTable(last) : 'no answer'));
+const streamingFrom = (primary: string, nodes: ExpectedNode[]): Promise<ClusterView> => servers.caughtUp(primary, nodes);
+
+/** Start `followers` (stopped) as standbys of `primary`, each through a fresh slot of its own there. */
+function follow(primary: LocalNode, followers: LocalNode[]): void {
+  for (const f of followers) {
+    primary.psql(`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = '${f.name}'`);
+    primary.psql(`select pg_create_physical_replication_slot('${f.name}', true)`);
+    f.followAs(primary, f.name);
+    f.start();
+  }
 }
 
 before(async () => {
@@ -95,11 +96,7 @@ test('clean switchover a → b: the old primary and a stopped standby rejoin wit
   assert.match(servers.rewind(c, b, { dryRun: true }), /no rewind required/u);
 
   // And the decision holds: both start as standbys of b, as they are, and catch up on timeline 2.
-  b.psql("select pg_create_physical_replication_slot('a', true); select pg_create_physical_replication_slot('c', true)");
-  a.followAs(b, 'a');
-  c.followAs(b, 'c');
-  a.start();
-  c.start();
+  follow(b, [a, c]);
   b.psql('insert into t select g, \'b\' from generate_series(2001, 2100) g');
   const v = await streamingFrom('b', [{ name: 'b', declaredRole: 'primary' }, { name: 'a', declaredRole: 'replica' }, { name: 'c', declaredRole: 'replica' }]);
   assert.deepEqual(v.nodes.map((n) => [n.name, n.timeline]), [['b', 2], ['a', 2], ['c', 2]]);
@@ -142,15 +139,10 @@ test('diverged: b keeps writing after a is promoted → b (and c, which replayed
   // ...and the rewind makes them followers of a on timeline 3, without the diverged rows.
   for (const node of [b, c]) servers.rewind(node, a, { dryRun: false });
   // a still holds the slots b and c got when they were cloned from it (slots are not replicated,
-  // and a kept them as a standby): stale, inactive, pinning WAL of timeline 1. Recreate them.
+  // and a kept them as a standby): stale, inactive, pinning WAL of timeline 1. follow() recreates them.
   const stale = (await readCluster(servers.runner, [{ name: 'a' }])).slots.map((s) => [s.name, s.active]);
   assert.deepEqual(stale, [['b', false], ['c', false]]);
-  a.psql("select pg_drop_replication_slot('b'); select pg_drop_replication_slot('c')");
-  a.psql("select pg_create_physical_replication_slot('b', true); select pg_create_physical_replication_slot('c', true)");
-  b.followAs(a, 'b');
-  c.followAs(a, 'c');
-  b.start();
-  c.start();
+  follow(a, [b, c]);
   a.psql('insert into t select g, \'a\' from generate_series(6001, 6100) g');
   const v = await streamingFrom('a', [{ name: 'a', declaredRole: 'primary' }, { name: 'b', declaredRole: 'replica' }, { name: 'c', declaredRole: 'replica' }]);
   assert.deepEqual(v.nodes.map((n) => [n.name, n.timeline]), [['a', 3], ['b', 3], ['c', 3]]);

@@ -27,15 +27,7 @@ let replica2: LocalNode;
 
 const read = (): Promise<ClusterView> => readCluster(servers.runner, NODES);
 
-/** Until both replicas stream and have replayed everything the primary wrote. */
-function caughtUp(): Promise<ClusterView> {
-  let last: ClusterView | undefined;
-  return waitFor('both replicas streaming with 0 bytes of lag', async () => {
-    const v = await read();
-    last = v;
-    return v.exitCode === 0 && v.nodes.every((n) => n.role === 'primary' || (n.state === 'streaming' && n.lagBytes === 0)) ? v : undefined;
-  }, 30_000, () => (last ? formatClusterTable(last) : 'no answer'));
-}
+const caughtUp = (): Promise<ClusterView> => servers.caughtUp('primary', NODES);
 
 before(async () => {
   primary = await servers.initPrimary('primary');

@@ -11,8 +11,10 @@ import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 
 import { join } from 'node:path';
 import { after } from 'node:test';
 import { setTimeout as sleep } from 'node:timers/promises';
+import { formatClusterTable } from '../../../src/cluster/format.js';
 import { formatLsn } from '../../../src/cluster/lsn.js';
-import type { NodeRunner, SqlResult } from '../../../src/cluster/transport.js';
+import { readCluster, type ClusterView, type ExpectedNode } from '../../../src/cluster/view.js';
+import { psqlArgs, type NodeRunner, type SqlResult } from '../../../src/cluster/transport.js';
 import { PG_BIN, asPostgres, giveToPostgres, postgresOwnedTempDir } from '../../support/as-postgres.js';
 import { freePort } from '../../support/ports.js';
 
@@ -145,7 +147,7 @@ export class LocalServers {
   readonly runner: NodeRunner = {
     sql: (name, sql) => {
       const n = this.node(name);
-      return runAsync(bin('psql'), ['-X', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-h', n.socketDir, '-p', String(n.port), '-U', 'postgres', '-d', 'postgres', '-c', sql]);
+      return runAsync(bin('psql'), psqlArgs(sql, { user: 'postgres', connection: ['-h', n.socketDir, '-p', String(n.port)] }));
     },
     controldata: (name) => runAsync(bin('pg_controldata'), ['-D', this.node(name).dataDir]),
     waldump: (name, timeline, start) => runAsync(bin('pg_waldump'), ['-p', join(this.node(name).dataDir, 'pg_wal'), '-t', String(timeline), '-s', formatLsn(start)]),
@@ -161,6 +163,17 @@ export class LocalServers {
   /** pg_rewind as postgres (dry run unless told otherwise); returns its output, throws on failure. */
   rewind(target: LocalNode, source: LocalNode, options: { dryRun: boolean }): string {
     return run(bin('pg_rewind'), ['-D', target.dataDir, `--source-server=${source.conninfo()}`, '--progress', ...(options.dryRun ? ['--dry-run'] : [])], `pg_rewind ${target.name}`);
+  }
+
+  /** Until `primary` is the one writable node and every other streams from it with nothing left to replay. */
+  caughtUp(primary: string, nodes: readonly ExpectedNode[]): Promise<ClusterView> {
+    let last: ClusterView | undefined;
+    return waitFor(`every node streaming from ${primary} with 0 bytes of lag`, async () => {
+      const v = await readCluster(this.runner, nodes);
+      last = v;
+      const done = v.primary === primary && v.exitCode === 0 && v.nodes.every((n) => n.name === primary || (n.state === 'streaming' && n.lagBytes === 0));
+      return done ? v : undefined;
+    }, 30_000, () => (last ? formatClusterTable(last) : 'no answer'));
   }
 
   destroy(): void {
