@@ -23,3 +23,4 @@ export {
 } from './preflight.js';
 export { multiHostConninfo, type HostPort, type MultiHostOptions } from './conninfo.js';
 export { readCheckpointEnd, walEndFromWaldump } from './waldump.js';
+export { CHECKPOINT_SQL, RECEIVED_LSN_SQL, dropStaleSlotSql, ensureSlotSql, isSlotName, promoteSql } from './actions-sql.js';

@@ -7,6 +7,7 @@
 // and afterwards they stream on the newest timeline without the diverged rows.
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
+import { CHECKPOINT_SQL, RECEIVED_LSN_SQL, dropStaleSlotSql, ensureSlotSql, promoteSql } from '../../src/cluster/actions-sql.js';
 import { parseControlData, type ControlData } from '../../src/cluster/controldata.js';
 import { decideRejoin, type NewPrimaryFacts } from '../../src/cluster/divergence.js';
 import { parseLsn } from '../../src/cluster/lsn.js';
@@ -28,7 +29,7 @@ async function control(node: LocalNode): Promise<ControlData> {
 
 async function newPrimaryFacts(node: LocalNode): Promise<NewPrimaryFacts> {
   // A fresh promotion writes its checkpoint later; take one now, as rejoin will (repmgr #372).
-  node.psql('checkpoint');
+  node.psql(CHECKPOINT_SQL);
   const [view] = [await readCluster(servers.runner, [{ name: node.name }])];
   const state = view.states.get(node.name);
   assert.ok(state && !state.inRecovery, `${node.name} should be writable`);
@@ -43,8 +44,9 @@ const streamingFrom = (primary: string, nodes: ExpectedNode[]): Promise<ClusterV
 /** Start `followers` (stopped) as standbys of `primary`, each through a fresh slot of its own there. */
 function follow(primary: LocalNode, followers: LocalNode[]): void {
   for (const f of followers) {
-    primary.psql(`select pg_drop_replication_slot(slot_name) from pg_replication_slots where slot_name = '${f.name}'`);
-    primary.psql(`select pg_create_physical_replication_slot('${f.name}', true)`);
+    primary.psql(dropStaleSlotSql(f.name));
+    assert.equal(primary.psql(ensureSlotSql(f.name)), f.name);
+    assert.equal(primary.psql(ensureSlotSql(f.name)), f.name, 'a second run finds the slot');
     f.followAs(primary, f.name);
     f.start();
   }
@@ -67,7 +69,7 @@ test('clean switchover a → b: the old primary and a stopped standby rejoin wit
   // Step 4 of the reference: the candidate (and here the sibling) received the shutdown checkpoint.
   for (const node of [b, c]) {
     await waitFor(`${node.name} to receive the shutdown checkpoint`, async () => {
-      const lsn = node.psql('select pg_last_wal_receive_lsn()');
+      const lsn = node.psql(RECEIVED_LSN_SQL);
       return parseLsn(lsn) > oldPrimary.latestCheckpoint ? lsn : undefined;
     });
   }
@@ -75,7 +77,7 @@ test('clean switchover a → b: the old primary and a stopped standby rejoin wit
   const stoppedStandby = await control(c);
   assert.equal(stoppedStandby.state, 'shut down in recovery');
 
-  assert.equal(b.psql('select pg_promote()'), 't');
+  assert.equal(b.psql(promoteSql()), 't');
   const facts = await newPrimaryFacts(b);
   assert.equal(facts.timeline, 2);
   assert.equal(facts.history.length, 1);
@@ -105,7 +107,7 @@ test('clean switchover a → b: the old primary and a stopped standby rejoin wit
 
 test('diverged: b keeps writing after a is promoted → b (and c, which replayed it) need a rewind', async () => {
   // a is promoted behind b's back: split brain on purpose. b writes rows a never gets; c replays them.
-  assert.equal(a.psql('select pg_promote()'), 't');
+  assert.equal(a.psql(promoteSql()), 't');
   b.psql('insert into t select g, \'lost\' from generate_series(5001, 5500) g');
   const bEnd = b.psql('select pg_current_wal_lsn()');
   await waitFor('c to replay the diverged rows', async () => (parseLsn(c.psql('select pg_last_wal_replay_lsn()')) >= parseLsn(bEnd) ? true : undefined));
@@ -157,7 +159,7 @@ test('a crashed primary (immediate stop) is never judged safe from its last chec
   const crashed = await control(a);
   assert.equal(crashed.state, 'in production');
   // Promote b (a standby of a on timeline 3) as a failover would, then judge a.
-  assert.equal(b.psql('select pg_promote()'), 't');
+  assert.equal(b.psql(promoteSql()), 't');
   const d = decideRejoin({ old: crashed, newPrimary: await newPrimaryFacts(b) });
   assert.equal(d.action, 'rewind', d.reason);
   assert.match(d.reason, /not shut down cleanly/u);

@@ -7,6 +7,7 @@
 import assert from 'node:assert/strict';
 import { before, test } from 'node:test';
 import { spawnSync } from 'node:child_process';
+import { promoteSql } from '../../src/cluster/actions-sql.js';
 import { multiHostConninfo } from '../../src/cluster/conninfo.js';
 import { clusterJson, formatClusterTable } from '../../src/cluster/format.js';
 import { parseControlData } from '../../src/cluster/controldata.js';
@@ -137,7 +138,7 @@ test('a slot past half of max_slot_wal_keep_size warns; once invalidated it is l
 });
 
 test('a replica promoted with pg_promote(): two writable nodes, exit 3, the other replica on the older timeline', async () => {
-  assert.equal(replica1.psql('select pg_promote()'), 't');
+  assert.equal(replica1.psql(promoteSql()), 't');
   const v = await read();
   assert.deepEqual(v.writable, ['primary', 'replica1']);
   assert.equal(v.primary, null);
