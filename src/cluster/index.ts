@@ -8,7 +8,7 @@ export {
 export { isSyncCandidate, parseSynchronousStandbyNames, type SyncRule } from './sync-standbys.js';
 export {
   buildClusterView, readCluster,
-  type ClusterView, type ExitCode, type ExpectedNode, type NodeRow, type NodeStatus, type Role, type SlotRow, type Warning,
+  type ClusterView, type ExitCode, type ExpectedNode, type NodeRow, type NodeStatus, type Role, type SlotRow, type ViewOptions, type Warning,
 } from './view.js';
 export { clusterJson, formatClusterTable, type ClusterJson } from './format.js';
 export { controlAllowsRewind, isCleanShutdown, parseControlData, type ClusterState, type ControlData } from './controldata.js';

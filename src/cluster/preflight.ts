@@ -102,9 +102,11 @@ export interface FailoverOptions {
  * most WAL received. Received, not replayed: promotion replays what was received.
  */
 export function chooseFailoverCandidate(view: ClusterView, options: FailoverOptions = {}): FailoverChoice {
-  if (view.writable.length > 0 && !options.force) {
+  // A remote primary (per-host bundle) that a local replica still streams from is alive too.
+  const alive = view.writable.length > 0 ? view.writable : view.primary !== null ? [view.primary] : [];
+  if (alive.length > 0 && !options.force) {
     return { ok: false, failures: [{
-      check: 'primary-alive', message: `${view.writable.join(', ')} answers as a writable primary`,
+      check: 'primary-alive', message: `${alive.join(', ')} answers as a writable primary`,
       fix: 'use `pg-ha-init switchover --to NODE` for a planned move, or --force to abandon a primary that answers (it is stopped first)',
     }] };
   }

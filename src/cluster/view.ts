@@ -67,6 +67,7 @@ export interface Warning {
 export type ExitCode = 0 | 1 | 3;
 
 export interface ClusterView {
+  /** The one writable node's name; for a remote primary (ViewOptions) its host:port as a replica sees it. */
   primary: string | null;
   /** Names of every node that accepts writes (more than one is split brain). */
   writable: string[];
@@ -82,9 +83,9 @@ export interface ClusterView {
 }
 
 /** Read every node at once (one round trip each), then build the view. */
-export async function readCluster(runner: NodeRunner, expected: readonly ExpectedNode[]): Promise<ClusterView> {
+export async function readCluster(runner: NodeRunner, expected: readonly ExpectedNode[], options: ViewOptions = {}): Promise<ClusterView> {
   const probes = await Promise.all(expected.map(async (n) => [n.name, await readNodeState(runner, n.name)] as const));
-  return buildClusterView(expected, new Map(probes));
+  return buildClusterView(expected, new Map(probes), options);
 }
 
 const appName = (n: ExpectedNode): string => n.applicationName ?? n.name;
@@ -103,7 +104,15 @@ function nonNegative(bytes: bigint): number {
   return bytesNumber(bytes < 0n ? 0n : bytes);
 }
 
-export function buildClusterView(expected: readonly ExpectedNode[], probes: ReadonlyMap<string, NodeProbe>): ClusterView {
+export interface ViewOptions {
+  /**
+   * The primary is not among the expected nodes: a per-host replica bundle. A replica streaming
+   * from it is then proof of a writable primary, which the view shows as seen from that replica.
+   */
+  remotePrimary?: boolean;
+}
+
+export function buildClusterView(expected: readonly ExpectedNode[], probes: ReadonlyMap<string, NodeProbe>, options: ViewOptions = {}): ClusterView {
   const states = new Map<string, NodeState>();
   for (const n of expected) {
     const p = probes.get(n.name);
@@ -182,9 +191,23 @@ export function buildClusterView(expected: readonly ExpectedNode[], probes: Read
     }
   }
 
-  const warnings = warningsFor({ expected, probes, states, writable, timeline, systemIdentifier, nodes, slots: slotsOfWritable });
-  const exitCode: ExitCode = writable.length !== 1 ? 3 : warnings.length > 0 ? 1 : 0;
-  return { primary, writable, systemIdentifier, timeline, nodes, slots: slotsOfWritable, warnings, exitCode, states };
+  // A per-host replica bundle: the primary lives elsewhere; what the local replicas stream from is it.
+  let remote: string | null = null;
+  if (options.remotePrimary && writable.length === 0) {
+    const streamer = nodes.find((n) => n.role === 'replica' && (n.state === 'streaming' || n.state === 'catching up') && n.upstream !== null);
+    if (streamer?.upstream) {
+      remote = streamer.upstream;
+      nodes.unshift({
+        name: remote, role: 'primary', state: 'running', timeline: states.get(streamer.name)?.receiver?.receivedTimeline ?? null,
+        lsn: null, sentLsn: null, receivedLsn: null, lagBytes: null, lagSeconds: null, syncState: null, slot: null, upstream: null,
+        detail: `seen from ${streamer.name}`, seenOnly: true,
+      });
+    }
+  }
+  const primaryCount = remote === null ? writable.length : 1;
+  const warnings = warningsFor({ expected, probes, states, writable, primaryCount, timeline, systemIdentifier, nodes, slots: slotsOfWritable });
+  const exitCode: ExitCode = primaryCount !== 1 ? 3 : warnings.length > 0 ? 1 : 0;
+  return { primary: primary ?? remote, writable, systemIdentifier, timeline, nodes, slots: slotsOfWritable, warnings, exitCode, states };
 }
 
 interface WarningInput {
@@ -192,6 +215,8 @@ interface WarningInput {
   probes: ReadonlyMap<string, NodeProbe>;
   states: ReadonlyMap<string, NodeState>;
   writable: readonly string[];
+  /** Writable nodes, counting a remote primary seen streaming. */
+  primaryCount: number;
   timeline: number | null;
   systemIdentifier: string | null;
   nodes: readonly NodeRow[];
@@ -210,7 +235,7 @@ function warningsFor(v: WarningInput): Warning[] {
       out.push({ code: 'role-mismatch', node: n.name, message: `${n.name}: the bundle declares it ${n.declaredRole}, but it is live a ${r.role}` });
     }
   }
-  if (v.writable.length === 0) {
+  if (v.primaryCount === 0) {
     out.push({ code: 'no-primary', node: null, message: 'no writable node: no primary accepts writes' });
   } else if (v.writable.length > 1) {
     const list = v.writable.map((w) => `${w} (timeline ${v.states.get(w)?.timeline ?? '?'})`).join(', ');

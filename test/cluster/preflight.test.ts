@@ -121,3 +121,15 @@ test('a replica already on a newer timeline wins over more WAL on an older one',
   assert.ok(choice.ok);
   assert.equal(choice.candidate, 'replica2');
 });
+
+test('failover in a per-host replica bundle refuses while the replica still streams from its primary', () => {
+  const only = [{ name: 'replica', declaredRole: 'replica' as const }];
+  const streaming = buildClusterView(only, new Map([['replica', ok(replicaState('replica', { receiver: { status: 'streaming', receivedTimeline: 1, senderHost: 'db1', senderPort: 5432, slotName: 'replica', lastMessageAgeSeconds: 0.1 } }))]]), { remotePrimary: true });
+  const refused = chooseFailoverCandidate(streaming);
+  assert.ok(!refused.ok);
+  assert.match(refused.failures[0]?.message ?? '', /^db1:5432 answers as a writable primary/u);
+  const cut = buildClusterView(only, new Map([['replica', ok(replicaState('replica', { receiver: null }))]]), { remotePrimary: true });
+  const chosen = chooseFailoverCandidate(cut);
+  assert.ok(chosen.ok);
+  assert.equal(chosen.candidate, 'replica');
+});

@@ -151,3 +151,19 @@ test('--json has the keys of issue 10 and survives a round trip', () => {
   assert.deepEqual(json.warnings, ['replica2 is stopped: connection refused']);
   assert.equal(json.exitCode, 1);
 });
+
+test('a per-host replica bundle: the primary lives elsewhere and is shown as the replica sees it', () => {
+  const only = [{ name: 'replica', declaredRole: 'replica' as const }];
+  const streaming = buildClusterView(only, new Map([['replica', ok(replicaState('replica', { receiver: { status: 'streaming', receivedTimeline: 1, senderHost: 'db1.example', senderPort: 5432, slotName: 'replica', lastMessageAgeSeconds: 0.1 } }))]]), { remotePrimary: true });
+  assert.equal(streaming.primary, 'db1.example:5432');
+  assert.equal(streaming.exitCode, 0);
+  assert.deepEqual(streaming.warnings, []);
+  assert.deepEqual(streaming.nodes.map((n) => [n.name, n.role, n.state, n.seenOnly]), [['db1.example:5432', 'primary', 'running', true], ['replica', 'replica', 'streaming', false]]);
+  // Not streaming: nothing proves a writable primary.
+  const cut = buildClusterView(only, new Map([['replica', ok(replicaState('replica', { receiver: null }))]]), { remotePrimary: true });
+  assert.equal(cut.primary, null);
+  assert.equal(cut.exitCode, 3);
+  assert.deepEqual(codes(cut), ['no-primary', 'not-streaming']);
+  // Without the option the same streaming replica alone means no writable node here.
+  assert.equal(buildClusterView(only, new Map([['replica', ok(replicaState('replica'))]])).exitCode, 3);
+});
