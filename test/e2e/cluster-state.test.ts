@@ -65,6 +65,18 @@ test('healthy: one primary, two streaming replicas on timeline 1, slots reserved
   assert.deepEqual(Object.keys(json.nodes[1]).slice(0, 9), ['name', 'role', 'state', 'timeline', 'lsn', 'lagBytes', 'lagSeconds', 'syncState', 'slot']);
 });
 
+test('per-host views: a primary\'s bundle sees its replicas through pg_stat_replication, a replica\'s its primary', async () => {
+  const primaryOnly = await readCluster(servers.runner, [{ name: 'primary', declaredRole: 'primary' }]);
+  assert.equal(primaryOnly.exitCode, 0);
+  assert.deepEqual(primaryOnly.nodes.map((n) => [n.name, n.role, n.state, n.seenOnly]), [
+    ['primary', 'primary', 'running', false], ['replica1', 'replica', 'streaming', true], ['replica2', 'replica', 'streaming', true],
+  ]);
+  const replicaOnly = await readCluster(servers.runner, [{ name: 'replica2', declaredRole: 'replica' }], { remotePrimary: true });
+  assert.equal(replicaOnly.primary, `127.0.0.1:${primary.port}`);
+  assert.equal(replicaOnly.exitCode, 0);
+  assert.deepEqual(replicaOnly.nodes.map((n) => [n.role, n.state, n.timeline]), [['primary', 'running', 1], ['replica', 'streaming', 1]]);
+});
+
 test('the multi-host connection string reaches the writable node whichever host comes first', () => {
   const conninfo = multiHostConninfo([{ host: '127.0.0.1', port: replica1.port }, { host: '127.0.0.1', port: replica2.port }, { host: '127.0.0.1', port: primary.port }], { user: 'postgres', dbname: 'postgres', connectTimeout: 5 });
   const [cmd, argv] = asPostgres(`${PG_BIN}/psql`, ['-X', '-A', '-t', '-d', conninfo, '-c', 'select inet_server_port(), pg_is_in_recovery()']);
