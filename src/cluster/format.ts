@@ -52,6 +52,8 @@ export interface ClusterJson {
     name: string; role: string; state: string; timeline: number | null; lsn: string | null;
     lagBytes: number | null; lagSeconds: number | null; syncState: string | null; slot: string | null;
     sentLsn: string | null; receivedLsn: string | null; upstream: string | null; detail: string | null;
+    /** Not a node of this bundle: a walsender of its primary, or a remote primary its replica streams from. */
+    seenOnly: boolean;
   }[];
   slots: { node: string; name: string; active: boolean; walStatus: string | null; restartLsn: string | null; retainedBytes: number | null; safeWalSize: number | null }[];
   warnings: string[];
@@ -67,7 +69,7 @@ export function clusterJson(view: ClusterView): ClusterJson {
     nodes: view.nodes.map((n) => ({
       name: n.name, role: n.role, state: n.state, timeline: n.timeline, lsn: n.lsn,
       lagBytes: n.lagBytes, lagSeconds: n.lagSeconds, syncState: n.syncState, slot: n.slot,
-      sentLsn: n.sentLsn, receivedLsn: n.receivedLsn, upstream: n.upstream, detail: n.detail,
+      sentLsn: n.sentLsn, receivedLsn: n.receivedLsn, upstream: n.upstream, detail: n.detail, seenOnly: n.seenOnly,
     })),
     slots: view.slots.map((s) => ({ ...s })),
     warnings: view.warnings.map((w) => w.message),

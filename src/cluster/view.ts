@@ -185,7 +185,7 @@ export function buildClusterView(expected: readonly ExpectedNode[], probes: Read
       const lagBytes = ws?.currentLsn && row.replayLsn ? nonNegative(lsnDiff(ws.currentLsn, row.replayLsn)) : null;
       nodes.push({
         name: row.applicationName, role: 'replica', state: row.state === 'streaming' ? 'streaming' : row.state === 'catchup' ? 'catching up' : 'running',
-        timeline: null, lsn: row.replayLsn, sentLsn: row.sentLsn, receivedLsn: row.flushLsn, lagBytes, lagSeconds: lagBytes === 0 ? 0 : row.replayLagSeconds,
+        timeline: row.state === 'streaming' ? ws?.timeline ?? null : null, lsn: row.replayLsn, sentLsn: row.sentLsn, receivedLsn: row.flushLsn, lagBytes, lagSeconds: lagBytes === 0 ? 0 : row.replayLagSeconds,
         syncState: row.syncState, slot: slotFor(row.applicationName, null), upstream: w, detail: null, seenOnly: true,
       });
     }

@@ -20,7 +20,7 @@ test('a healthy cluster: one primary, two streaming replicas, exit 0', () => {
   ]);
   assert.deepEqual(clusterJson(v).nodes[1], {
     name: 'replica1', role: 'replica', state: 'streaming', timeline: 1, lsn: '0/3000148', lagBytes: 0, lagSeconds: 0,
-    syncState: 'async', slot: 'replica1', sentLsn: '0/3000148', receivedLsn: '0/3000148', upstream: 'primary:5432', detail: null,
+    syncState: 'async', slot: 'replica1', sentLsn: '0/3000148', receivedLsn: '0/3000148', upstream: 'primary:5432', detail: null, seenOnly: false,
   });
 });
 
@@ -115,9 +115,9 @@ test('a node of another cluster, and walsenders nobody declared (per-host bundle
   const v = buildClusterView(NODES, probes);
   assert.deepEqual(codes(v), ['system-identifier']);
   const lone = buildClusterView([{ name: 'primary' }], new Map([['primary', ok(primaryState({ currentLsn: '0/3000200', replication: [walsender('far_replica', { replayLsn: '0/3000100' })], slots: [slot('far_replica')] }))]]));
-  assert.deepEqual(lone.nodes.map((n) => [n.name, n.role, n.state, n.lagBytes, n.slot, n.seenOnly]), [
-    ['primary', 'primary', 'running', null, null, false],
-    ['far_replica', 'replica', 'streaming', 256, 'far_replica', true],
+  assert.deepEqual(lone.nodes.map((n) => [n.name, n.role, n.state, n.timeline, n.lagBytes, n.slot, n.seenOnly]), [
+    ['primary', 'primary', 'running', 1, null, null, false],
+    ['far_replica', 'replica', 'streaming', 1, 256, 'far_replica', true],
   ]);
   assert.equal(lone.exitCode, 0);
 });
