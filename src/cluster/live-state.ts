@@ -136,7 +136,12 @@ export async function readNodeState(runner: NodeRunner, node: string): Promise<N
     return { ok: false, failure: { kind: 'unreachable', detail: (err as Error).message.split('\n')[0] ?? 'error' } };
   }
   if (!result.ok) return { ok: false, failure: classifyFailure(result) };
-  return { ok: true, state: parseNodeState(result.stdout) };
+  try {
+    return { ok: true, state: parseNodeState(result.stdout) };
+  } catch (err) {
+    // It answered, but not with the state: not something to read a role from.
+    return { ok: false, failure: { kind: 'unreachable', detail: (err as Error).message } };
+  }
 }
 
 // ---------------------------------------------------------------------------------- parsing

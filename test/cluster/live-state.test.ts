@@ -53,6 +53,9 @@ test('readNodeState turns a failed or throwing transport into a failure, not an 
   assert.deepEqual(await readNodeState(failing, 'x'), { ok: false, failure: { kind: 'stopped', detail: 'Connection refused' } });
   const throwing: NodeRunner = { sql: async () => { throw new Error('spawn docker ENOENT'); } };
   assert.deepEqual(await readNodeState(throwing, 'x'), { ok: false, failure: { kind: 'unreachable', detail: 'spawn docker ENOENT' } });
+  const garbled: NodeRunner = { sql: async () => ({ ok: true, stdout: 'hello', stderr: '' }) };
+  const g = await readNodeState(garbled, 'x');
+  assert.ok(!g.ok && g.failure.kind === 'unreachable' && /did not print one JSON object/u.test(g.failure.detail));
   const answering: NodeRunner = { sql: async () => ({ ok: true, stdout: PRIMARY_JSON, stderr: '' }) };
   const probe = await readNodeState(answering, 'x');
   assert.ok(probe.ok);
