@@ -161,11 +161,12 @@ export function buildClusterView(expected: readonly ExpectedNode[], probes: Read
     const reference = upstreamState?.currentLsn ?? upstreamState?.replayLsn ?? null;
     const position = s.replayLsn ?? s.receiveLsn;
     const lagBytes = reference !== null && position !== null ? nonNegative(lsnDiff(reference, position)) : null;
-    // Time lag from the primary's walsender (NULL there once the standby is idle and caught up);
-    // without a walsender it is the age of the last replayed commit, which keeps growing while
-    // replication is broken instead of reading 0 (repmgr #519).
+    // Time lag from the primary's walsender, which shows NULL once the standby has caught up and
+    // the primary is idle (so NULL there reads 0). Without a walsender it is the age of the last
+    // replayed commit, which keeps growing while replication is broken instead of reading 0
+    // (repmgr #519); the byte lag beside it tells the two apart.
     const lagSeconds = lagBytes === 0 ? 0
-      : sender && streaming ? sender.row.replayLagSeconds ?? s.replayAgeSeconds
+      : sender && streaming ? sender.row.replayLagSeconds ?? 0
         : s.replayAgeSeconds;
     const upstream = s.receiver?.senderHost ? `${s.receiver.senderHost}${s.receiver.senderPort ? `:${s.receiver.senderPort}` : ''}` : null;
     return {
