@@ -36,6 +36,11 @@ test('lag in bytes comes from both ends, so a broken stream does not read 0 (rep
   assert.deepEqual([r2?.state, r2?.lagBytes, r2?.lagSeconds], ['running', 4194304, 93.5]);
   assert.deepEqual(codes(v), ['not-streaming']);
   assert.match(v.warnings[0]?.message ?? '', /^replica2 is a replica that is not streaming \(WAL receiver: none\)$/u);
+  // Streaming a few bytes behind with replay_lag NULL (caught up, primary idle): 0 s, not the age of its last commit.
+  probes.set('primary', ok(primaryState({ currentLsn: '0/3000200', replication: [walsender('replica1'), walsender('replica2')] })));
+  probes.set('replica2', ok(replicaState('replica2', { replayAgeSeconds: 600 })));
+  const idle = buildClusterView(NODES, probes);
+  assert.deepEqual([idle.nodes[2]?.lagBytes, idle.nodes[2]?.lagSeconds], [0xB8, 0]);
   assert.equal(v.exitCode, 1);
 });
 
