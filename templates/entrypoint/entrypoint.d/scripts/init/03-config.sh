@@ -60,27 +60,6 @@ conf_quote() {
 	printf '%s' "${value//\'/\'\'}"
 }
 
-# Stateless convergence: the environment says what this node is, not leftovers in PGDATA.
-converge_standby_signal() {
-	local signal="$PGDATA/standby.signal"
-	[[ -e "$signal" ]] || return 0
-	if ! is_native; then
-		warn_loudly \
-			"HA_MODE is empty, but PGDATA ($PGDATA) holds standby.signal: this node was a replica." \
-			"Removing standby.signal: it starts as a STANDALONE, READ-WRITE server and stops following its primary." \
-			"From now on its data diverges from the primary; it cannot become that primary's replica again without a fresh clone." \
-			"If this is not what you wanted, stop it now, set HA_MODE=native and REPLICATION_ROLE=replica, and re-clone." \
-			"Its replication slot on the primary keeps retaining WAL until you drop it there."
-		rm -f -- "$signal"
-	elif is_primary; then
-		warn_loudly \
-			"REPLICATION_ROLE=primary, but PGDATA ($PGDATA) holds standby.signal: this node was a replica." \
-			"Removing standby.signal: it leaves recovery and starts as a READ-WRITE primary, as declared." \
-			"Make sure no other node is still the primary, or the two will diverge."
-		rm -f -- "$signal"
-	fi
-}
-
 # Stateless convergence for a replica: primary_conninfo and primary_slot_name follow the
 # environment on every start, so a rotated REPLICATION_PASSWORD or a new PRIMARY_HOST (after a
 # promotion) takes effect with a restart instead of a re-clone. postgresql.auto.conf stays 0600:
@@ -92,12 +71,28 @@ converge_primary_conninfo() {
 	conninfo+=" $(conninfo_pair host "$PRIMARY_HOST") $(conninfo_pair port "$PRIMARY_PORT")"
 	conninfo+=" $(conninfo_pair application_name "$REPLICA_NAME")"
 	{
-		if [[ -e "$auto" ]]; then
-			grep -v -E '^[[:space:]]*(primary_conninfo|primary_slot_name)[[:space:]]*=' -- "$auto" || true
-		fi
+		auto_conf_without_upstream
 		printf "primary_conninfo = '%s'\n" "$(conf_quote "$conninfo")"
 		printf "primary_slot_name = '%s'\n" "$(conf_quote "$REPLICA_NAME")"
 	} >"$auto.tmp"
+	chmod 0600 "$auto.tmp"
+	mv -f -- "$auto.tmp" "$auto"
+}
+
+# postgresql.auto.conf without the settings that make a standby stream from an upstream.
+auto_conf_without_upstream() {
+	local auto="$PGDATA/postgresql.auto.conf"
+	if [[ -e "$auto" ]]; then
+		grep -v -E '^[[:space:]]*(primary_conninfo|primary_slot_name)[[:space:]]*=' -- "$auto" || true
+	fi
+}
+
+# forget_upstream: before a former replica is promoted, it must not stream from its old primary
+# meanwhile (that primary may still be up). The password in primary_conninfo goes with it.
+forget_upstream() {
+	local auto="$PGDATA/postgresql.auto.conf"
+	[[ -e "$auto" ]] || return 0
+	auto_conf_without_upstream >"$auto.tmp"
 	chmod 0600 "$auto.tmp"
 	mv -f -- "$auto.tmp" "$auto"
 }

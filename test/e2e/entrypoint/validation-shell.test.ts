@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const UTILS = join(ROOT, 'templates/entrypoint/entrypoint.d/scripts/utils');
 const CASES = join(ROOT, 'test/cases/validation-cases.json');
 
