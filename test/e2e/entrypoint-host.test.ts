@@ -146,6 +146,10 @@ test('primary (as root) and replica (as postgres) stream; restart, convergence, 
     assert.ok(!existsSync(join(replica.pgdata, 'standby.signal')));
     assert.match(run.stderr, /\*{20,}/);
     assert.match(run.stderr, /STANDALONE, READ-WRITE/);
+    // Promoted, not merely stripped of standby.signal: a new timeline with its history file.
+    assert.match(run.stderr, /promoted: timeline 1 -> 2/);
+    assert.equal(await replica.sql('SELECT timeline_id FROM pg_control_checkpoint()'), '2');
+    assert.ok(existsSync(join(replica.pgdata, 'pg_wal', '00000002.history')));
     assert.equal(await replica.sql('SELECT pg_is_in_recovery()'), 'f');
     await replica.sql("INSERT INTO notes VALUES (100, 'written on the former replica')");
   });
@@ -155,6 +159,8 @@ test('primary (as root) and replica (as postgres) stream; restart, convergence, 
     await run.exited;
     assert.equal(run.exitCode, 1, run.output);
     assert.match(run.stderr, /without standby\.signal/);
+    assert.match(run.stderr, /`pg-ha-init rejoin NODE`/);
+    assert.match(run.stderr, /Nothing was changed/);
     assert.ok(existsSync(join(replica.pgdata, 'PG_VERSION')));
     assert.ok(existsSync(join(replica.pgdata, 'pg-ha-init-test-marker')));
   });
