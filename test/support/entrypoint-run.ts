@@ -204,9 +204,9 @@ export class Node {
   }
 
   /** Run SQL as the superuser over the default local socket (trusted by the pg_hba fragment). */
-  async sql(query: string): Promise<string> {
+  async sql(query: string, database = 'postgres'): Promise<string> {
     const { stdout } = await execFileP(join(PG_BIN, 'psql'),
-      ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-p', String(this.port), '-U', 'postgres', '-d', 'postgres', '-c', query],
+      ['-X', '-A', '-t', '-q', '-v', 'ON_ERROR_STOP=1', '-p', String(this.port), '-U', 'postgres', '-d', database, '-c', query],
       { env: { PATH }, timeout: 120_000 });
     return stdout.trim();
   }
@@ -244,6 +244,12 @@ export class Lab {
     mkdirSync(this.secretDir, { mode: 0o755 });
     chmodSync(this.secretDir, 0o755);
     t.after(() => this.teardown());
+  }
+
+  /** A directory the test made: removed at teardown, and watched for leftover processes. */
+  track(dir: string): void {
+    ourDirs.add(dir);
+    this.cleanup.push(dir);
   }
 
   /** A 0600 secret file, owned by root (only the root-started entrypoint can read it) or postgres. */
