@@ -54,7 +54,7 @@ test('split-brain guard: an old primary never comes back writable beside the pro
     Object.assign(replica.env, { REPLICATION_ROLE: 'primary', PEER_HOSTS: peer(oldPrimary) });
     const run = await replica.restart();
     await replica.waitHealthy(60_000);
-    assert.match(run.stderr, /peer 127\.0\.0\.1:\d+ did not answer/);
+    assert.match(run.stderr, /peer 127\.0\.0\.1:\d+ could not be asked/);
     assert.match(run.stderr, /promoted: timeline 1 -> 2/);
     assert.equal(await replica.sql(timeline), '2');
     await replica.sql("INSERT INTO notes VALUES (2, 'on the new primary')");
@@ -99,7 +99,7 @@ test('split-brain guard: an old primary never comes back writable beside the pro
     const run = oldPrimary.start({ PEER_HOSTS: `${peer(replica)},${peer(stranger)}` });
     await oldPrimary.waitHealthy(60_000);
     t.diagnostic(`start to healthy: ${Date.now() - began} ms with a dead peer and a foreign one, ${baseline} ms without PEER_HOSTS`);
-    assert.match(run.stderr, new RegExp(`peer ${peer(replica).replaceAll('.', '\\.')} did not answer`));
+    assert.match(run.stderr, new RegExp(`peer ${peer(replica).replaceAll('.', '\\.')} could not be asked`));
     assert.match(run.stderr, new RegExp(`peer ${peer(stranger).replaceAll('.', '\\.')} belongs to another cluster .*; ignored`));
     assert.equal(await oldPrimary.sql('SELECT pg_is_in_recovery()'), 'f');
     assert.equal(await oldPrimary.sql(timeline), '1');

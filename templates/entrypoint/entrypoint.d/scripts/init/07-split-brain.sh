@@ -29,7 +29,7 @@ check_peers_for_primary() {
 		[[ -n "$entry" ]] || continue
 		parse_peer "$entry" >/dev/null
 		if ! answer="$(ask_peer "$PGHA_PEER_HOST" "$PGHA_PEER_PORT")"; then
-			warn "peer $entry did not answer (${answer:-no reply}); not counted"
+			warn "peer $entry could not be asked (${answer:-no reply}); it does not hold this start"
 			continue
 		fi
 		judge_peer "$entry" "$answer" "$own_system" "$own_timeline"
@@ -50,6 +50,10 @@ ask_peer() {
 		identify="$(sed -n 1p <<<"$out")"
 		recovery="$(sed -n 2p <<<"$out")"
 		IFS='|' read -r system timeline _ <<<"$identify"
+		if [[ ! "$system" =~ ^[0-9]+$ || ! "$timeline" =~ ^[0-9]+$ || ! "$recovery" =~ ^[tf]$ ]]; then
+			printf 'unexpected answer to IDENTIFY_SYSTEM\n'
+			return 1
+		fi
 		printf '%s|%s|%s\n' "$system" "$timeline" "$recovery"
 	else
 		printf '%s\n' "$(head -n 1 <<<"$out")"

@@ -109,7 +109,7 @@ check_peer_hosts() {
 	[[ -n "${PEER_HOSTS:-}" ]] || return 0
 	local entry problem
 	if [[ "$PEER_HOSTS" == ,* || "$PEER_HOSTS" == *, || "$PEER_HOSTS" == *,,* ]]; then
-		invalid PEER_HOSTS "$(quoted "$PEER_HOSTS") has an empty entry; separate host or host:port entries with single commas, e.g. db2:5432,db3"
+		invalid PEER_HOSTS "has an empty entry (a leading, trailing or doubled comma); separate host or host:port entries with single commas, e.g. db2:5432,db3"
 	fi
 	while IFS= read -r -d , entry; do
 		[[ -n "$entry" ]] || continue
