@@ -7,6 +7,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
+import { createServer, type AddressInfo, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { assertNoProcessLeftBehind, Lab, PASSWORD, type Node, type Run } from '../../support/entrypoint-run.js';
 
@@ -103,6 +104,21 @@ test('split-brain guard: an old primary never comes back writable beside the pro
     assert.match(run.stderr, new RegExp(`peer ${peer(stranger).replaceAll('.', '\\.')} belongs to another cluster .*; ignored`));
     assert.equal(await oldPrimary.sql('SELECT pg_is_in_recovery()'), 'f');
     assert.equal(await oldPrimary.sql(timeline), '1');
+
+    // A peer that accepts the connection and never answers (a hung host): bounded by the timeout.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => { sockets.push(socket); });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    t.after(() => new Promise<void>((resolve) => { sockets.forEach((s) => s.destroy()); silent.close(() => resolve()); }));
+    const silentPeer = `127.0.0.1:${(silent.address() as AddressInfo).port}`;
+    await oldPrimary.stop();
+    const hung = Date.now();
+    const hungRun = oldPrimary.start({ PEER_HOSTS: silentPeer });
+    await oldPrimary.waitHealthy(60_000);
+    const withHungPeer = Date.now() - hung;
+    t.diagnostic(`start to healthy with a peer that never answers: ${withHungPeer} ms (${baseline} ms without PEER_HOSTS)`);
+    assert.match(hungRun.stderr, /peer 127\.0\.0\.1:\d+ could not be asked \(.*timeout/);
+    assert.ok(withHungPeer < baseline + 10_000, 'a hung peer held the start longer than its timeout');
   });
 });
 
