@@ -5,14 +5,11 @@
 // Harness: test/support/entrypoint-run.ts. Faults: test/e2e/entrypoint/*.test.ts.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
 import { giveToPostgres, PG_BIN } from '../support/as-postgres.js';
 import {
-  ArgvWatcher, assertNoProcessLeftBehind, assertNoSecret, comm, execFileP, groupMembers, Lab, managedBlockCount,
-  PASSWORD, PATH, Run, settledWithin, signal, waitFor, waitRow, waitStreaming, type Env,
+  ArgvWatcher, assertNoProcessLeftBehind, assertNoSecret, comm, execFileP, Lab, managedBlockCount, PASSWORD, PATH, waitFor, waitRow, waitStreaming,
 } from '../support/entrypoint-run.js';
 
 test('primary (as root) and replica (as postgres) stream; restart, convergence, refusal', { timeout: 180_000 }, async (t) => {

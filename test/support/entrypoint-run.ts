@@ -262,14 +262,8 @@ export class Lab {
 
   async primary(label: string, password: string, options: { superPassword?: string; env?: Env } = {}): Promise<Node> {
     // Root-owned parent: the entrypoint, started as root, must create PGDATA and chown the parent.
-    const parent = mkdtempSync(join(tmpdir(), `pg-ha-init-${label}-`));
-    ourDirs.add(parent);
-    this.cleanup.push(parent);
     const node = new Node(label, this.bundle, {
-      PATH, HOME, LANG: 'C.UTF-8',
-      PGDATA: join(parent, 'data'),
-      PGPORT: String(await freePort()),
-      HA_MODE: 'native',
+      ...await this.nodeEnv(mkdtempSync(join(tmpdir(), `pg-ha-init-${label}-`))),
       REPLICATION_ROLE: 'primary',
       REPLICATION_PASSWORD_FILE: this.secret(`${label}-replication`, password, 'root'),
       POSTGRES_PASSWORD_FILE: this.secret(`${label}-superuser`, options.superPassword ?? 'superuser-secret', 'root'),
@@ -282,14 +276,8 @@ export class Lab {
 
   async replica(label: string, primary: Node, password: string, env: Env = {}): Promise<Node> {
     // PGDATA is a subdirectory of a postgres-owned directory (the volume, in a container).
-    const parent = postgresOwnedTempDir(`pg-ha-init-${label}-`);
-    ourDirs.add(parent);
-    this.cleanup.push(parent);
     const node = new Node(label, this.bundle, {
-      PATH, HOME, LANG: 'C.UTF-8',
-      PGDATA: join(parent, 'data'),
-      PGPORT: String(await freePort()),
-      HA_MODE: 'native',
+      ...await this.nodeEnv(postgresOwnedTempDir(`pg-ha-init-${label}-`)),
       REPLICATION_ROLE: 'replica',
       PRIMARY_HOST: '127.0.0.1',
       PRIMARY_PORT: String(primary.port),
@@ -300,6 +288,12 @@ export class Lab {
     }, false);
     this.nodes.push(node);
     return node;
+  }
+
+  /** What every node's environment starts with; PGDATA is `data` below `parent`, which the lab removes. */
+  private async nodeEnv(parent: string): Promise<Env> {
+    this.track(parent);
+    return { PATH, HOME, LANG: 'C.UTF-8', PGDATA: join(parent, 'data'), PGPORT: String(await freePort()), HA_MODE: 'native' };
   }
 
   async teardown(): Promise<void> {

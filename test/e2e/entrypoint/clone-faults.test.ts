@@ -4,13 +4,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { giveToPostgres, PG_BIN } from '../../support/as-postgres.js';
 import {
-  ArgvWatcher, assertNoProcessLeftBehind, assertNoSecret, comm, execFileP, groupMembers, Lab, managedBlockCount,
-  PASSWORD, PATH, Run, settledWithin, signal, waitFor, waitRow, waitStreaming, type Env,
+  ArgvWatcher, assertNoProcessLeftBehind, assertNoSecret, comm, execFileP, groupMembers, Lab, PASSWORD, PATH, Run, settledWithin, signal, waitFor, waitStreaming,
 } from '../../support/entrypoint-run.js';
 
 test('a replica started before its primary waits, then clones', { timeout: 120_000 }, async (t) => {

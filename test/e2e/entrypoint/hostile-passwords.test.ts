@@ -2,14 +2,10 @@
 // fresh primary/replica pair, and never appear in argv or in the entrypoints' output.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { setTimeout as delay } from 'node:timers/promises';
-import { giveToPostgres, PG_BIN } from '../../support/as-postgres.js';
+import { PG_BIN } from '../../support/as-postgres.js';
 import {
-  ArgvWatcher, assertNoProcessLeftBehind, assertNoSecret, comm, execFileP, groupMembers, Lab, managedBlockCount,
-  PASSWORD, PATH, Run, settledWithin, signal, waitFor, waitRow, waitStreaming, type Env,
+  ArgvWatcher, assertNoProcessLeftBehind, assertNoSecret, execFileP, Lab, PASSWORD, PATH, waitRow, waitStreaming, type Env,
 } from '../../support/entrypoint-run.js';
 
 const HOSTILE: { name: string; password: string; user?: string }[] = [
