@@ -8,6 +8,8 @@
 # by a base backup (clone_primary). Later steps skip what a brand-new cluster does not need.
 PGHA_NEW_CLUSTER=
 PGHA_CLONED=
+# Seconds ensure_replication_slot's one attempt may take to connect.
+PGHA_SLOT_CONNECT_TIMEOUT=5
 
 setup_database() {
 	if is_valid_cluster; then
@@ -194,9 +196,6 @@ ensure_replication_slot() {
 		warn "could not ensure replication slot $REPLICA_NAME on $PRIMARY_HOST:$PRIMARY_PORT now; starting anyway. The replica streams once the primary answers and holds the slot: restart this node then, or create it there with SELECT pg_create_physical_replication_slot('$REPLICA_NAME', true)"
 	fi
 }
-
-# Seconds for the one attempt above to connect.
-PGHA_SLOT_CONNECT_TIMEOUT=5
 
 create_initial_database() {
 	[[ "$POSTGRES_DB" != postgres ]] || return 0

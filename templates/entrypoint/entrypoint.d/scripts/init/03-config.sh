@@ -66,7 +66,7 @@ conf_quote() {
 # it holds the password, as pg_basebackup -R writes it.
 converge_primary_conninfo() {
 	is_replica || return 0
-	local auto="$PGDATA/postgresql.auto.conf" conninfo
+	local conninfo
 	conninfo="$(conninfo_pair user "$REPLICATION_USER") $(conninfo_pair password "$REPLICATION_PASSWORD")"
 	conninfo+=" $(conninfo_pair host "$PRIMARY_HOST") $(conninfo_pair port "$PRIMARY_PORT")"
 	conninfo+=" $(conninfo_pair application_name "$REPLICA_NAME")"
@@ -74,9 +74,7 @@ converge_primary_conninfo() {
 		auto_conf_without_upstream
 		printf "primary_conninfo = '%s'\n" "$(conf_quote "$conninfo")"
 		printf "primary_slot_name = '%s'\n" "$(conf_quote "$REPLICA_NAME")"
-	} >"$auto.tmp"
-	chmod 0600 "$auto.tmp"
-	mv -f -- "$auto.tmp" "$auto"
+	} | replace_auto_conf
 }
 
 # postgresql.auto.conf without the settings that make a standby stream from an upstream.
@@ -90,10 +88,15 @@ auto_conf_without_upstream() {
 # forget_upstream: before a former replica is promoted, it must not stream from its old primary
 # meanwhile (that primary may still be up). The password in primary_conninfo goes with it.
 forget_upstream() {
+	[[ -e "$PGDATA/postgresql.auto.conf" ]] || return 0
+	auto_conf_without_upstream | replace_auto_conf
+}
+
+# replace_auto_conf: postgresql.auto.conf becomes stdin, 0600 from the start (it may hold the
+# replication password), through a temporary file and a rename so a crash never leaves half.
+replace_auto_conf() {
 	local auto="$PGDATA/postgresql.auto.conf"
-	[[ -e "$auto" ]] || return 0
-	auto_conf_without_upstream >"$auto.tmp"
-	chmod 0600 "$auto.tmp"
+	(umask 077 && cat >"$auto.tmp")
 	mv -f -- "$auto.tmp" "$auto"
 }
 

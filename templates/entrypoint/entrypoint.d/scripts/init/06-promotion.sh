@@ -8,6 +8,8 @@
 
 # Set by converge_standby_signal; run_init_sql promotes on the temporary server.
 PGHA_PROMOTE=
+# Seconds pg_ctl promote waits for the end of recovery.
+PGHA_PROMOTE_TIMEOUT=600
 
 converge_standby_signal() {
 	[[ -e "$PGDATA/standby.signal" ]] || return 0
@@ -48,9 +50,6 @@ promote_temp_server() {
 	fi
 	log "promoted: timeline $before -> $after"
 }
-
-# Seconds pg_ctl promote waits for the end of recovery.
-PGHA_PROMOTE_TIMEOUT=600
 
 # checkpoint_timeline DIR: "Latest checkpoint's TimeLineID" from pg_controldata.
 checkpoint_timeline() {
