@@ -59,6 +59,8 @@ test('primary (as root) and replica (as postgres) stream; restart, convergence, 
       assert.equal(managedBlockCount(node.pgdata), 1);
       assert.match(readFileSync(join(node.pgdata, 'postgresql.conf'), 'utf8'), /# END pg-ha-init\n$/);
       assert.equal(statSync(join(node.pgdata, 'pg-ha-init.hba.conf')).mode & 0o777, 0o600);
+      // pg_rewind's prerequisite on clusters without checksums, in force from the first start.
+      assert.equal(await node.sql('SHOW wal_log_hints'), 'on');
     }
     // initdb's pg_hba.conf would let the superuser replicate from loopback; the fragment does not.
     const rejected = await execFileP(join(PG_BIN, 'pg_basebackup'), ['-D', join(lab.root, 'never'), '-w'], {
