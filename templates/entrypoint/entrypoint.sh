@@ -15,12 +15,22 @@ source "$PGHA_SCRIPTS/utils/log.sh"
 source "$PGHA_SCRIPTS/utils/env.sh"
 # shellcheck source=entrypoint.d/scripts/utils/validation.sh
 source "$PGHA_SCRIPTS/utils/validation.sh"
+# shellcheck source=entrypoint.d/scripts/utils/temp-server.sh
+source "$PGHA_SCRIPTS/utils/temp-server.sh"
+# shellcheck source=entrypoint.d/scripts/init/01-major-version.sh
+source "$PGHA_SCRIPTS/init/01-major-version.sh"
 # shellcheck source=entrypoint.d/scripts/init/02-database.sh
 source "$PGHA_SCRIPTS/init/02-database.sh"
 # shellcheck source=entrypoint.d/scripts/init/03-config.sh
 source "$PGHA_SCRIPTS/init/03-config.sh"
 # shellcheck source=entrypoint.d/scripts/init/04-replication.sh
 source "$PGHA_SCRIPTS/init/04-replication.sh"
+# shellcheck source=entrypoint.d/scripts/init/05-initdb-scripts.sh
+source "$PGHA_SCRIPTS/init/05-initdb-scripts.sh"
+# shellcheck source=entrypoint.d/scripts/init/06-promotion.sh
+source "$PGHA_SCRIPTS/init/06-promotion.sh"
+# shellcheck source=entrypoint.d/scripts/init/07-split-brain.sh
+source "$PGHA_SCRIPTS/init/07-split-brain.sh"
 
 main() {
 	if [[ "${1:-}" == -* ]]; then
@@ -39,6 +49,8 @@ main() {
 		exit 2
 	fi
 	set_defaults
+	# Read-only checks first: a refusal must leave the volume exactly as it was.
+	check_major_version
 
 	if [[ "$(id -u)" == 0 ]]; then
 		prepare_directories
@@ -46,9 +58,11 @@ main() {
 	fi
 
 	setup_database
+	check_peers_for_primary
 	configure_postgresql
 	converge_standby_signal
 	converge_primary_conninfo
+	ensure_replication_slot
 	run_init_sql
 	unset_secrets
 	log "starting PostgreSQL ($(describe_node))"

@@ -4,8 +4,12 @@
 # renamed into place only when complete, so an interrupted start never leaves a PGDATA that looks
 # valid. Nothing that is already in PGDATA is ever deleted here.
 
-# Set by init_cluster when this start created the cluster; run_init_sql reads it.
+# Set when this start created the cluster: PGHA_NEW_CLUSTER by initdb (init_cluster), PGHA_CLONED
+# by a base backup (clone_primary). Later steps skip what a brand-new cluster does not need.
 PGHA_NEW_CLUSTER=
+PGHA_CLONED=
+# Seconds ensure_replication_slot's one attempt may take to connect.
+PGHA_SLOT_CONNECT_TIMEOUT=5
 
 setup_database() {
 	if is_valid_cluster; then
@@ -20,6 +24,11 @@ setup_database() {
 			init_cluster
 		fi
 	fi
+}
+
+# True when this start ran initdb: there is nothing to converge or to compare with peers.
+is_new_cluster() {
+	[[ -n "$PGHA_NEW_CLUSTER" ]]
 }
 
 # The official image's test: an initialised cluster has a non-empty PG_VERSION.
@@ -37,7 +46,7 @@ check_existing_cluster() {
 	elif [[ -e "$PGDATA/standby.signal" ]]; then
 		warn "PGDATA ($PGDATA) already holds a cluster with standby.signal: assuming a valid replica"
 	else
-		die "REPLICATION_ROLE=replica but PGDATA ($PGDATA) holds a cluster without standby.signal: it was a primary or has been promoted, and may have diverged from the primary. Nothing was changed. To make it a replica again, stop this node, move PGDATA's contents away (keep them until you are sure), and start it again: it will clone the primary."
+		die "REPLICATION_ROLE=replica but PGDATA ($PGDATA) holds a cluster without standby.signal: it was a primary or has been promoted, and may have diverged from the primary. Nothing was changed. To make it a replica of $PRIMARY_HOST:$PRIMARY_PORT without a full copy, run \`pg-ha-init rejoin NODE\` in this node's bundle (NODE: this node's service name); it rewinds the data only if it diverged. Or stop this node, move PGDATA's contents away (keep them until you are sure) and start it again: it will clone the primary."
 	fi
 }
 
@@ -103,8 +112,19 @@ init_cluster() {
 		--pwfile=<(printf '%s' "$POSTGRES_PASSWORD") \
 		--auth-local=trust --auth-host=scram-sha-256 \
 		"${initdb_args[@]}"
+	populate_new_cluster "$staging"
 	move_into_place "$staging"
 	PGHA_NEW_CLUSTER=1
+}
+
+# The first-start SQL runs in the staging directory, before the cluster is moved into place: if
+# a step or an init script fails, the staging directory is discarded and PGDATA stays empty, so
+# the next start simply tries again (the official image would leave a half-initialised cluster).
+populate_new_cluster() {
+	start_temp_server "$1" discard-on-abort
+	create_initial_database
+	run_initdb_scripts
+	stop_temp_server
 }
 
 # Clone the primary: wait for it, make sure our slot exists, take a base backup through it.
@@ -130,6 +150,7 @@ clone_primary() {
 		fi
 	done
 	move_into_place "$staging"
+	PGHA_CLONED=1
 	log "clone complete"
 }
 
@@ -162,56 +183,18 @@ take_base_backup() {
 		--wal-method=stream --checkpoint=fast --slot="$REPLICA_NAME" --no-password
 }
 
-# run_init_sql: the SQL that needs a running server: POSTGRES_DB on a new cluster and, on the
-# primary, the replication role (every start).
-run_init_sql() {
-	if [[ -z "$PGHA_NEW_CLUSTER" ]] && ! is_primary; then
-		return 0
+# ensure_replication_slot: every start of a replica, make sure its slot exists on the primary it
+# follows now. After a failover or a `follow`, the new primary has no slot for it, and without
+# one the WAL receiver loops on "replication slot does not exist". One short attempt only: an
+# unreachable primary must not hold the replica's start (its WAL receiver keeps retrying).
+ensure_replication_slot() {
+	is_replica || return 0
+	[[ -z "$PGHA_CLONED" ]] || return 0 # the clone just created it
+	if PGCONNECT_TIMEOUT="$PGHA_SLOT_CONNECT_TIMEOUT" create_replication_slot; then
+		log "replication slot $REPLICA_NAME present on $PRIMARY_HOST:$PRIMARY_PORT"
+	else
+		warn "could not ensure replication slot $REPLICA_NAME on $PRIMARY_HOST:$PRIMARY_PORT now; starting anyway. The replica streams once the primary answers and holds the slot: restart this node then, or create it there with SELECT pg_create_physical_replication_slot('$REPLICA_NAME', true)"
 	fi
-	start_temp_server
-	if [[ -n "$PGHA_NEW_CLUSTER" ]]; then
-		create_initial_database
-	fi
-	if is_primary; then
-		create_replication_user
-	fi
-	stop_temp_server
-}
-
-# A throwaway server for the init-time SQL: socket only, in a private directory, so no client can
-# connect mid-init. Secrets are kept out of its environment.
-start_temp_server() {
-	PGHA_SOCKET_DIR="$(mktemp -d)"
-	# pg_ctl hands -o to /bin/sh, so the path is single-quoted there; mktemp never makes quotes
-	# unless TMPDIR has them.
-	if [[ "$PGHA_SOCKET_DIR" == *"'"* ]]; then
-		die "TMPDIR must not contain a single quote"
-	fi
-	# Should anything below fail, do not leave the server running without us.
-	trap abort_temp_server EXIT
-	# -t: crash recovery after an unclean stop happens here and may take a while.
-	env -u REPLICATION_PASSWORD -u POSTGRES_PASSWORD \
-		pg_ctl -D "$PGDATA" -w -t 3600 \
-		-o "-c listen_addresses='' -c unix_socket_directories='$PGHA_SOCKET_DIR' -p $PGPORT" \
-		start >&2
-}
-
-stop_temp_server() {
-	trap - EXIT
-	pg_ctl -D "$PGDATA" -m fast -w stop >&2
-	rm -rf -- "$PGHA_SOCKET_DIR"
-}
-
-abort_temp_server() {
-	pg_ctl -D "$PGDATA" -m fast -w stop >&2 || true
-	rm -rf -- "$PGHA_SOCKET_DIR"
-}
-
-# psql against the temporary server, as the bootstrap superuser.
-temp_psql() {
-	psql -v ON_ERROR_STOP=1 --no-psqlrc --quiet \
-		--host="$PGHA_SOCKET_DIR" --port="$PGPORT" \
-		--username="$POSTGRES_USER" --dbname=postgres "$@"
 }
 
 create_initial_database() {

@@ -60,45 +60,43 @@ conf_quote() {
 	printf '%s' "${value//\'/\'\'}"
 }
 
-# Stateless convergence: the environment says what this node is, not leftovers in PGDATA.
-converge_standby_signal() {
-	local signal="$PGDATA/standby.signal"
-	[[ -e "$signal" ]] || return 0
-	if ! is_native; then
-		warn_loudly \
-			"HA_MODE is empty, but PGDATA ($PGDATA) holds standby.signal: this node was a replica." \
-			"Removing standby.signal: it starts as a STANDALONE, READ-WRITE server and stops following its primary." \
-			"From now on its data diverges from the primary; it cannot become that primary's replica again without a fresh clone." \
-			"If this is not what you wanted, stop it now, set HA_MODE=native and REPLICATION_ROLE=replica, and re-clone." \
-			"Its replication slot on the primary keeps retaining WAL until you drop it there."
-		rm -f -- "$signal"
-	elif is_primary; then
-		warn_loudly \
-			"REPLICATION_ROLE=primary, but PGDATA ($PGDATA) holds standby.signal: this node was a replica." \
-			"Removing standby.signal: it leaves recovery and starts as a READ-WRITE primary, as declared." \
-			"Make sure no other node is still the primary, or the two will diverge."
-		rm -f -- "$signal"
-	fi
-}
-
 # Stateless convergence for a replica: primary_conninfo and primary_slot_name follow the
 # environment on every start, so a rotated REPLICATION_PASSWORD or a new PRIMARY_HOST (after a
 # promotion) takes effect with a restart instead of a re-clone. postgresql.auto.conf stays 0600:
 # it holds the password, as pg_basebackup -R writes it.
 converge_primary_conninfo() {
 	is_replica || return 0
-	local auto="$PGDATA/postgresql.auto.conf" conninfo
+	local conninfo
 	conninfo="$(conninfo_pair user "$REPLICATION_USER") $(conninfo_pair password "$REPLICATION_PASSWORD")"
 	conninfo+=" $(conninfo_pair host "$PRIMARY_HOST") $(conninfo_pair port "$PRIMARY_PORT")"
 	conninfo+=" $(conninfo_pair application_name "$REPLICA_NAME")"
 	{
-		if [[ -e "$auto" ]]; then
-			grep -v -E '^[[:space:]]*(primary_conninfo|primary_slot_name)[[:space:]]*=' -- "$auto" || true
-		fi
+		auto_conf_without_upstream
 		printf "primary_conninfo = '%s'\n" "$(conf_quote "$conninfo")"
 		printf "primary_slot_name = '%s'\n" "$(conf_quote "$REPLICA_NAME")"
-	} >"$auto.tmp"
-	chmod 0600 "$auto.tmp"
+	} | replace_auto_conf
+}
+
+# postgresql.auto.conf without the settings that make a standby stream from an upstream.
+auto_conf_without_upstream() {
+	local auto="$PGDATA/postgresql.auto.conf"
+	if [[ -e "$auto" ]]; then
+		grep -v -E '^[[:space:]]*(primary_conninfo|primary_slot_name)[[:space:]]*=' -- "$auto" || true
+	fi
+}
+
+# forget_upstream: before a former replica is promoted, it must not stream from its old primary
+# meanwhile (that primary may still be up). The password in primary_conninfo goes with it.
+forget_upstream() {
+	[[ -e "$PGDATA/postgresql.auto.conf" ]] || return 0
+	auto_conf_without_upstream | replace_auto_conf
+}
+
+# replace_auto_conf: postgresql.auto.conf becomes stdin, 0600 from the start (it may hold the
+# replication password), through a temporary file and a rename so a crash never leaves half.
+replace_auto_conf() {
+	local auto="$PGDATA/postgresql.auto.conf"
+	(umask 077 && cat >"$auto.tmp")
 	mv -f -- "$auto.tmp" "$auto"
 }
 

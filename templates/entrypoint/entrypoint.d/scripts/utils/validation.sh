@@ -99,6 +99,60 @@ check_optional_settings() {
 	if [[ -n "${REPLICA_NAME+set}" && ! "$REPLICA_NAME" =~ ^[a-z0-9_]{1,63}$ ]]; then
 		invalid REPLICA_NAME "$(quoted "$REPLICA_NAME") must be 1 to 63 of a-z, 0-9 and _ (it names the replication slot)"
 	fi
+	check_peer_hosts
+}
+
+# PEER_HOSTS: the other nodes a primary asks at start whether one of them is already the
+# primary. Comma-separated entries host, host:port, [IPv6] or [IPv6]:port (a bare IPv6 address
+# takes no port); port 1..65535, default 5432. Empty means no peers. One error per bad entry.
+check_peer_hosts() {
+	[[ -n "${PEER_HOSTS:-}" ]] || return 0
+	local entry problem
+	if [[ "$PEER_HOSTS" == ,* || "$PEER_HOSTS" == *, || "$PEER_HOSTS" == *,,* ]]; then
+		invalid PEER_HOSTS "has an empty entry (a leading, trailing or doubled comma); separate host or host:port entries with single commas, e.g. db2:5432,db3"
+	fi
+	while IFS= read -r -d , entry; do
+		[[ -n "$entry" ]] || continue
+		problem="$(peer_problem "$entry")"
+		if [[ -n "$problem" ]]; then
+			invalid PEER_HOSTS "entry $(quoted "$entry"): $problem"
+		fi
+	done <<<"$PEER_HOSTS,"
+}
+
+# parse_peer ENTRY: sets PGHA_PEER_HOST and PGHA_PEER_PORT (5432 when not given); fails with a
+# phrase on stdout saying what is wrong.
+parse_peer() {
+	local entry="$1" port=5432
+	PGHA_PEER_HOST="$entry"
+	if [[ "$entry" =~ ^\[([^]]*)\](:(.*))?$ ]]; then
+		PGHA_PEER_HOST="${BASH_REMATCH[1]}"
+		[[ -z "${BASH_REMATCH[2]}" ]] || port="${BASH_REMATCH[3]}"
+		if ! is_ipv6 "$PGHA_PEER_HOST"; then
+			echo "$(quoted "$PGHA_PEER_HOST") in brackets is not an IPv6 address"
+			return 1
+		fi
+	elif [[ "$entry" == *:*:* ]]; then
+		: # a bare IPv6 address; a port needs the [address]:port form
+	elif [[ "$entry" == *:* ]]; then
+		PGHA_PEER_HOST="${entry%:*}"
+		port="${entry##*:}"
+	fi
+	if ! is_host "$PGHA_PEER_HOST"; then
+		echo "$(quoted "$PGHA_PEER_HOST") is neither a valid host name (RFC 1123) nor an IPv4 or IPv6 address (write an IPv6 address with a port as [address]:port)"
+		return 1
+	fi
+	if [[ ! "$port" =~ ^0*([0-9]{1,9})$ ]] || ((10#${BASH_REMATCH[1]} < 1 || 10#${BASH_REMATCH[1]} > 65535)); then
+		echo "port $(quoted "$port") must be a port number from 1 to 65535"
+		return 1
+	fi
+	# Read with PGHA_PEER_HOST by check_peers_for_primary (07-split-brain.sh).
+	# shellcheck disable=SC2034
+	PGHA_PEER_PORT="$((10#${BASH_REMATCH[1]}))"
+}
+
+peer_problem() {
+	parse_peer "$1" || true
 }
 
 # check_number VAR MIN MAX WHAT: a whole number in MIN..MAX, leading zeros allowed (as the model).

@@ -7,7 +7,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const ENTRYPOINT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../templates/entrypoint');
+const ENTRYPOINT_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../templates/entrypoint');
 
 function shellScripts(dir: string): string[] {
   return readdirSync(dir).flatMap((name) => {
@@ -27,9 +27,14 @@ test('the bundled entrypoint has the files of the contract', () => {
     'entrypoint.d/scripts/utils/log.sh',
     'entrypoint.d/scripts/utils/env.sh',
     'entrypoint.d/scripts/utils/validation.sh',
+    'entrypoint.d/scripts/utils/temp-server.sh',
+    'entrypoint.d/scripts/init/01-major-version.sh',
     'entrypoint.d/scripts/init/02-database.sh',
     'entrypoint.d/scripts/init/03-config.sh',
     'entrypoint.d/scripts/init/04-replication.sh',
+    'entrypoint.d/scripts/init/05-initdb-scripts.sh',
+    'entrypoint.d/scripts/init/06-promotion.sh',
+    'entrypoint.d/scripts/init/07-split-brain.sh',
   ];
   assert.deepEqual(scripts.map((s) => relative(ENTRYPOINT_DIR, s)).sort(), expected.sort());
 });

@@ -10,12 +10,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import fc from 'fast-check';
-import { parseConfig } from '../../src/config/model.js';
-import { buildPlan } from '../../src/output/plan.js';
-import { conninfoValue, pgConfString, sqlIdentifier, sqlLiteral } from '../../src/render/quote/index.js';
-import { startPostgres } from '../support/postgres.js';
+import { parseConfig } from '../../../src/config/model.js';
+import { buildPlan } from '../../../src/output/plan.js';
+import { conninfoValue, pgConfString, sqlIdentifier, sqlLiteral } from '../../../src/render/quote/index.js';
+import { startPostgres } from '../../support/postgres.js';
 
-const SCRIPTS = new URL('../../templates/entrypoint/entrypoint.d/scripts/', import.meta.url).pathname;
+const SCRIPTS = new URL('../../../templates/entrypoint/entrypoint.d/scripts/', import.meta.url).pathname;
 const BATCH = 50;
 const RUNS = 6; // 300 passwords
 

@@ -1,0 +1,13 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { walEndFromWaldump } from '../../src/cluster/waldump.js';
+
+test('the end of WAL is the last position in pg_waldump\'s closing error (15 and 16+ wording)', () => {
+  // PostgreSQL 15, recorded on a freshly stopped cluster: the shutdown checkpoint, then the end.
+  const pg15 = 'rmgr: XLOG        len (rec/tot):    114/   114, tx:          0, lsn: 0/01500708, prev 0/015006C0, desc: CHECKPOINT_SHUTDOWN redo 0/1500708; tli 1; shutdown\n'
+    + 'pg_waldump: error: error in WAL record at 0/1500708: invalid record length at 0/1500780: wanted 24, got 0\n';
+  assert.equal(walEndFromWaldump(pg15), 0x1500780n);
+  assert.equal(walEndFromWaldump('pg_waldump: error: error in WAL record at 0/1500708: invalid record length at 0/1500780: expected at least 24, got 0'), 0x1500780n);
+  assert.equal(walEndFromWaldump('pg_waldump: error: could not find file "000000010000000000000002": No such file or directory'), null);
+  assert.equal(walEndFromWaldump(''), null);
+});
