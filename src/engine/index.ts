@@ -1,7 +1,8 @@
 // The compose engine, for every command: find it (preflight), run programs (exec), start a bundle
-// (up), ask its PostgreSQL (runSql, queryReplication). Launch = preflight, then start: `up`
-// (streaming the engine's output), then wait until replication really flows, then say how to
-// connect; used by the wizard and by --launch. execa is under this module: load it lazily.
+// (up), ask its PostgreSQL (runSql, queryReplication; composeNodeRunner for src/cluster). Launch =
+// preflight, then start: `up` (streaming the engine's output), then wait until replication really
+// flows, then say how to connect; used by the wizard and by --launch. execa is under this module:
+// load it lazily.
 import type { Config } from '../config/model.js';
 import { connectionLines } from './connections.js';
 import type { Engine } from './engine.js';
@@ -15,6 +16,7 @@ export { preflight } from './preflight.js';
 export { awaitReplication, queryReplication, runSql, type ExecOptions, type ReplicaState, type SqlAnswer } from './status.js';
 export { up } from './up.js';
 export { connectionLines } from './connections.js';
+export { composeNodeRunner } from './node-runner.js';
 
 export interface LaunchOptions {
   say: (line: string) => void;
