@@ -17,7 +17,7 @@ import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { renderBundle, type Bundle } from './support/bundle.js';
+import { literalEnv, renderBundle, type Bundle } from './support/bundle.js';
 import { composeArgv, engineCommand, type EngineName } from './support/matrix.js';
 import { run, waitFor, type RunResult } from './support/process.js';
 import { docker, freePorts, imageFor, requireImage, rig } from './support/rig.js';
@@ -50,16 +50,6 @@ function renderAll(t: TestContext, major: number, settings: Record<string, strin
   ];
 }
 
-/** KEY=value lines of an env file, read literally (what the entrypoint must receive). */
-function literalEnv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.indexOf('=');
-    out[line.slice(0, at)] = line.slice(at + 1);
-  }
-  return out;
-}
 
 test('env files: no `$` in any bundle, and every value reaches Compose unchanged with v2 and v1', { timeout: 240_000 }, async (t) => {
   await rig();

@@ -30,6 +30,20 @@ function readSecret(dir: string, name: string): string | undefined {
 }
 
 /**
+ * KEY=value lines of an env file, read literally: what the entrypoint must receive, whatever a
+ * Compose engine might make of `$`, quotes or ` #` (compose-v2.test.ts).
+ */
+export function literalEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.indexOf('=');
+    out[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return out;
+}
+
+/**
  * Where a service keeps its data, as the bundle says (compose.yaml's first volume, the env file's
  * PGDATA): up to 17 the volume is /var/lib/postgresql/data and PGDATA its pgdata/; from 18 the
  * volume is /var/lib/postgresql and PGDATA 18/docker in it. `inVolume` is PGDATA relative to the
@@ -48,8 +62,7 @@ export function dataLayout(bundle: Bundle, service: string): DataLayout {
   const svc = compose.services[service];
   if (!svc) throw new Error(`${bundle.dir}: no service ${service}`);
   const [volumeName = '', mount = ''] = (svc.volumes[0] ?? '').split(':');
-  const env = bundle.read(svc.env_file[0] ?? '');
-  const pgdata = /^PGDATA=(.*)$/m.exec(env)?.[1];
+  const pgdata = literalEnv(bundle.read(svc.env_file[0] ?? '')).PGDATA;
   if (!pgdata || !pgdata.startsWith(`${mount}/`)) throw new Error(`${service}: PGDATA ${pgdata} is not inside the volume at ${mount}`);
   const inVolume = posix.relative(mount, pgdata);
   return {
