@@ -14,7 +14,7 @@
 #
 # The rig never touches the system Docker (/var/run/docker.sock, docker0,
 # /var/lib/docker, /etc/docker/daemon.json). Nothing is pulled: no registry is
-# reachable, the image is built from Debian packages with debootstrap.
+# reachable, the images are built from Debian packages with debootstrap.
 # All progress messages go to stderr; stdout carries only the export lines.
 #
 # Knobs (environment):
