@@ -6,7 +6,7 @@
 //
 // This module stays light: the engine, the manifest reader and the cluster library load in run,
 // so --help and --version never load them.
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, resolve } from 'node:path';
 import type { ClusterJson, ClusterView, ExpectedNode, NodeRunner, SqlResult } from '../cluster/index.js';
 import type { Engine } from '../engine/engine.js';
@@ -223,8 +223,7 @@ function bundleDir(flags: FlagValues): string {
   const dir = resolve(given);
   if (!existsSync(dir)) throw new UsageError(`${given} does not exist. Give a bundle's directory: pg-ha-init status --dir DIR`);
   if (!statSync(dir).isDirectory()) throw new UsageError(`${given} is not a directory. Give a bundle's directory: pg-ha-init status --dir DIR`);
-  // The directory's own name, not a symlink's, is what Compose derives the project from.
-  return realpathSync(dir);
+  return dir;
 }
 
 /** preflight's advice ends with how to start the bundle; here the next step is to ask again. */
