@@ -115,6 +115,14 @@ test(`status of a stack in each state [${describe(V2_18)}]: healthy 0, replica s
         const fromEnv = await status(s.variant, bundle.dir, [], { COMPOSE_PROJECT_NAME: project.name });
         assert.equal(fromEnv.code, 0, fromEnv.stdout + fromEnv.stderr);
         await timeStatus(s, bundle.dir, project.name, '3-node stack, docker compose (v2), PG 18');
+        // A daemon that does not answer: exit 1 and the fix; a directory that is not a bundle: exit 2.
+        const dead = await status(s.variant, bundle.dir, ['--project-name', project.name], { DOCKER_HOST: `unix://${join(bundle.dir, 'no-daemon.sock')}` });
+        assert.equal(dead.code, 1, dead.stdout + dead.stderr);
+        assert.match(dead.stderr, /The Docker daemon at DOCKER_HOST=unix:\/\/.*no-daemon\.sock does not answer/);
+        assert.match(dead.stderr, /Then run again: pg-ha-init status --dir /);
+        const notBundle = await status(s.variant, join(bundle.dir, 'env'), []);
+        assert.equal(notBundle.code, 2, notBundle.stdout + notBundle.stderr);
+        assert.match(notBundle.stderr, /pg-ha-init\.json does not exist: is .* a bundle written by pg-ha-init\?/);
       }],
       ['a replica stopped: exit 1, warning', async () => {
         await project.compose(['stop', 'replica2']);
