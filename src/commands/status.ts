@@ -238,9 +238,9 @@ export const status: Command = {
   summary: 'Show the live state of a started bundle: who is primary, who streams, lag, slots, warnings. Exit 0 healthy, 1 degraded (a warning), 3 no writable primary or more than one.',
   usage: ['pg-ha-init status [--dir DIR] [--json] [--project-name NAME]  the live state of a started bundle (exit 0 healthy, 1 degraded, 3 no single primary)'],
   flags: [
-    { name: 'dir', type: 'string', arg: 'DIR', help: 'The bundle\'s directory (default: the current directory).' },
+    { name: 'dir', type: 'string', arg: 'DIR', help: 'status: the bundle\'s directory (default: the current directory).' },
     { name: 'json', type: 'boolean', help: 'Print the live state as JSON: primary, nodes, slots, warnings, exitCode.' },
-    { name: 'project-name', type: 'string', arg: 'NAME', help: 'The compose project name (default: COMPOSE_PROJECT_NAME, else the bundle directory\'s name, as Compose derives it).' },
+    { name: 'project-name', type: 'string', arg: 'NAME', help: 'status: the compose project name (default: COMPOSE_PROJECT_NAME, else the bundle directory\'s name, as Compose derives it).' },
   ],
   async run({ flags, say }) {
     const dir = bundleDir(flags);
