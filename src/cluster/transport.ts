@@ -4,7 +4,7 @@
 // stopped node; the e2e tests run the same psql and pg_controldata binaries against local
 // servers. Only the transport differs, so everything above it is tested for real.
 
-/** What one psql (or pg_controldata) run gave back, in the shape src/launch/exec's capture() has. */
+/** What one psql (or pg_controldata) run gave back, in the shape src/engine/exec's capture() has. */
 export interface SqlResult {
   ok: boolean;
   stdout: string;
