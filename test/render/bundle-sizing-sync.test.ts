@@ -151,3 +151,31 @@ describe('synchronous replication', () => {
     assert.match(error?.fix ?? '', /from 0 to 2/);
   });
 });
+
+describe('README sections', () => {
+  const readme = (c: Config): string => files(c).get('README.md')!;
+  test('every bundle: durability, sizing, cold start, upgrade; init scripts only where a primary runs', () => {
+    for (const c of [stack(), primaryNode(), replicaNode()]) {
+      const text = readme(c);
+      for (const heading of ['## Durability', '## Sizing', '## Cold start and split-brain guard', '## Upgrade to a new major']) assert.ok(text.includes(`\n${heading}\n`), heading);
+      assert.equal(text.includes('\n## Init scripts (initdb.d)\n'), c.role === 'primary' || c.mode === 'stack');
+      assert.match(text, /Peers that do not answer do not block a start/);
+      assert.match(text, /huge_pages = off/);
+      assert.doesNotMatch(text, /removes `standby\.signal` with a loud warning/, 'the entrypoint promotes now');
+    }
+  });
+  test('the stack\'s upgrade commands carry its own settings and passwords, and restore before the replicas start', () => {
+    const text = readme(stack({ REPLICA_COUNT: '3', PG_MEMORY: '4GB', PG_CPUS: '2', SYNC_REPLICAS: '1' }));
+    const block = /## Upgrade to a new major[\s\S]*?```sh\n([\s\S]*?)```/.exec(text)?.[1] ?? '';
+    assert.match(block, /^REPLICA_COUNT='3' SYNC_REPLICAS='1' PG_MEMORY='4GB' PG_CPUS='2' PG_MAJOR="\$NEW_MAJOR" REPLICATION_PASSWORD_FILE="\$OLD_DIR\/secrets\/replication_password" POSTGRES_PASSWORD_FILE="\$OLD_DIR\/secrets\/postgres_password" pg-ha-init --stack --out "\$NEW_DIR"$/m);
+    const order = ['pg_dumpall', 'docker compose stop', 'pg-ha-init --stack', 'up -d --wait primary', "PGOPTIONS='-c synchronous_commit=local' primary psql", 'docker compose up -d --wait\n'];
+    const at = order.map((step) => block.indexOf(step));
+    assert.ok(at.every((i) => i >= 0), `${order.join(' | ')}\n${block}`);
+    assert.deepEqual([...at].sort((a, b) => a - b), at, 'in this order');
+  });
+  test('Durability says what the bundle does', () => {
+    assert.match(readme(stack({ SYNC_REPLICAS: '1' })), /Every service is listed \(`primary`, `replica1`, `replica2`\)/);
+    assert.match(readme(stack()), /Asynchronous replication \(`SYNC_REPLICAS=0`, the default\)/);
+    assert.match(readme(stack({ PG_MEMORY: '4GB', PG_CPUS: '2', PG_LIMITS: 'yes' })), /`PG_LIMITS=true`: each container is also capped/);
+  });
+});
