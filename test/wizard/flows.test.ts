@@ -33,7 +33,7 @@ function fakeLauncher(ready: boolean): FakeLauncher {
   };
 }
 
-/** The machine the sizing questions propose (the real one is read in test/wizard/machine.test.ts). */
+/** The machine the sizing questions propose (the real one is read in test/wizard/sizing-durability.test.ts). */
 const MACHINE = { memoryKb: 4 * 1048576 + 512, cpus: 2 };
 const MACHINE_ANSWERS = { SYNC_REPLICAS: '0', PG_MEMORY: '4GB', PG_CPUS: '2', PG_STORAGE: 'ssd', PG_MAX_CONNECTIONS: '100' };
 /** Enter on Durability, then on memory, cores, storage and connections (a replica has no Durability: slice(1)). */
@@ -89,7 +89,7 @@ describe('single-host stack', () => {
       'Superuser password:',
       'How many replicas (1-8)?',
       'Durability:',
-      'Memory PostgreSQL may use on each node (e.g. 4GB): (empty: PostgreSQL\'s defaults)',
+      'Memory PostgreSQL may use on each node (e.g. 4GB): (empty: PostgreSQL\'s defaults; this machine\'s 4GB and 2 core(s) shared by 3 nodes)',
       'CPU cores PostgreSQL may use on each node:',
       'Storage of the data volume:',
       'Maximum client connections (max_connections):',
@@ -98,6 +98,7 @@ describe('single-host stack', () => {
     ]);
     assert.equal(run.prompt.left(), 0);
     assert.equal(result.config.mode, 'stack');
+    assert.deepEqual([result.config.pgMemory, result.config.pgCpus], ['1365MB', '1'], 'a third of this machine per node');
     assert.equal(result.config.pgMajor, 18);
     assert.equal(result.config.replicaCount, 2);
     assert.equal(result.config.replicationCidr, 'samenet');

@@ -19,11 +19,18 @@ function ctx(script: Answer[], topology: Topology, settings: Settings = {}) {
 }
 
 describe('sizing questions', () => {
-  test('Enter proposes this machine: memory in whole MB, its cores, ssd, 100 connections', async () => {
-    const c = ctx([ENTER, ENTER, ENTER, ENTER], 'stack');
+  test('Enter proposes this machine to a node: memory in whole MB, its cores, ssd, 100 connections', async () => {
+    const c = ctx([ENTER, ENTER, ENTER, ENTER], 'primary', { REPLICATION_ROLE: 'primary' });
     await sizing(c);
     assert.deepEqual(c.prompt.asked.map((q) => q.default), ['16383MB', '8', 'ssd', '100']);
     assert.deepEqual([c.settings.PG_MEMORY, c.settings.PG_CPUS, c.settings.PG_STORAGE, c.settings.PG_MAX_CONNECTIONS], ['16383MB', '8', 'ssd', '100']);
+  });
+
+  test('a stack\'s nodes share this machine: each is proposed its share, and the question says so', async () => {
+    const c = ctx([ENTER, ENTER, ENTER, ENTER], 'stack', { REPLICA_COUNT: '2' });
+    await sizing(c);
+    assert.deepEqual(c.prompt.asked.map((q) => q.default), ['5461MB', '2', 'ssd', '100']);
+    assert.match(c.prompt.asked[0]?.message ?? '', /this machine's 16383MB and 8 core\(s\) shared by 3 nodes/);
   });
 
   test('an empty memory keeps PostgreSQL\'s defaults and asks nothing more', async () => {
