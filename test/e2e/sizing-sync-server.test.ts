@@ -9,32 +9,17 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
-import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { parseConfig } from '../../src/config/model.js';
 import { sizeServer } from '../../src/config/sizing.js';
-import { renderBundle } from '../../src/render/bundle.js';
 import { PG_BIN } from '../support/as-postgres.js';
+import { useRenderedFragments } from '../support/rendered-fragments.js';
 import { assertNoProcessLeftBehind, Lab, PASSWORD, PATH, waitFor, waitRow, waitStreaming, type Node } from '../support/entrypoint-run.js';
 
 after(assertNoProcessLeftBehind);
 
-const SETTINGS = { REPLICATION_PASSWORD: 'unused-here', POSTGRES_PASSWORD: 'unused-here', REPLICATION_CIDR: '127.0.0.1/32', REPLICA_COUNT: '1', PG_MEMORY: '4GB', PG_CPUS: '2', SYNC_REPLICAS: '1' };
+const SETTINGS = { REPLICA_COUNT: '1', PG_MEMORY: '4GB', PG_CPUS: '2', SYNC_REPLICAS: '1' };
 const EXPECTED = sizeServer({ memoryKb: 4 * 1048576, cpus: 2, storage: 'ssd', maxConnections: 100 });
-
-/** The rendered stack's fragments, written over the lab bundle's (the entrypoint copies them into PGDATA). */
-function useRenderedFragments(lab: Lab): void {
-  const parsed = parseConfig(SETTINGS, { mode: 'stack' });
-  assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.errors));
-  for (const file of renderBundle(parsed.config, 'test')) {
-    const match = /^config\/(primary|replica)\/postgresql\.conf$/.exec(file.path);
-    if (match === null) continue;
-    const target = join(lab.bundle.configDir(match[1] as 'primary' | 'replica'), 'postgresql.conf');
-    writeFileSync(target, file.content);
-    chmodSync(target, 0o644);
-  }
-}
 
 /** A statement in its own psql, not awaited: resolves with its output once the server answers. */
 function background(node: Node, query: string): { done: Promise<string>; settled: () => boolean } {
@@ -57,7 +42,7 @@ async function waitSyncRep(primary: Node, marker: string): Promise<void> {
 
 test('rendered fragment: sized values and ANY 1 synchronous replication on PostgreSQL 15', { timeout: 300_000 }, async (t) => {
   const lab = new Lab(t);
-  useRenderedFragments(lab);
+  useRenderedFragments(lab, SETTINGS);
   const primary = await lab.primary('primary', PASSWORD);
   // Named as the stack names it: its application_name is in the rendered ANY 1 (...) list.
   const replica = await lab.replica('replica1', primary, PASSWORD);

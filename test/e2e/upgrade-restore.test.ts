@@ -6,11 +6,10 @@
 // themselves, are the docker suite's to run; this checks the steps cannot hang or lose a role.
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseConfig } from '../../src/config/model.js';
-import { renderBundle } from '../../src/render/bundle.js';
 import { PG_BIN } from '../support/as-postgres.js';
+import { useRenderedFragments } from '../support/rendered-fragments.js';
 import { assertNoProcessLeftBehind, execFileP, Lab, PASSWORD, PATH, waitRow, waitStreaming } from '../support/entrypoint-run.js';
 
 after(assertNoProcessLeftBehind);
@@ -31,13 +30,7 @@ test('README upgrade steps: dump, restore into a new synchronous primary, clone 
   await old.stop();
 
   // Step 3: the new bundle: same password files, the stack's SYNC_REPLICAS=1 fragment.
-  const parsed = parseConfig({ REPLICATION_PASSWORD: 'unused-here', REPLICATION_CIDR: '127.0.0.1/32', REPLICA_COUNT: '1', SYNC_REPLICAS: '1' }, { mode: 'stack' });
-  assert.ok(parsed.ok);
-  for (const file of renderBundle(parsed.config, 'test').filter((f) => /^config\/(primary|replica)\/postgresql\.conf$/.test(f.path))) {
-    const target = join(lab.bundle.configDir(file.path.split('/')[1] as 'primary' | 'replica'), 'postgresql.conf');
-    writeFileSync(target, file.content);
-    chmodSync(target, 0o644);
-  }
+  useRenderedFragments(lab, { REPLICA_COUNT: '1', SYNC_REPLICAS: '1' });
   const primary = await lab.primary('primary', PASSWORD);
 
   // Step 4: the new primary alone, restored with synchronous_commit=local (no replica yet).
