@@ -11,7 +11,9 @@ import * as z from 'zod/mini';
 import en from 'zod/v4/locales/en.js';
 import type { ConfigError } from './errors.js';
 import { roleNameProblem } from './rules.js';
+import { sizingProblems, type SizingValues } from './sizing.js';
 import { SETTINGS, defaultOf, settingNamed, type Mode, type Setting } from './settings.js';
+import { parseBoolean } from './booleans.js';
 
 z.config(en());
 
@@ -19,9 +21,9 @@ export type Secret = { kind: 'given'; value: string } | { kind: 'generate' };
 export type Role = 'primary' | 'replica';
 
 type Keyed = Extract<(typeof SETTINGS)[number], { key: string }>;
-/** One field per setting with a `key` in the table, typed by the setting's type. */
+/** One field per setting with a `key` in the table, typed by the setting's type; undefined when unset and without a default. */
 export type SettingValues = {
-  [S in Keyed as S['key']]: S['type'] extends 'int' ? number : S['type'] extends 'secret' ? Secret : string;
+  [S in Keyed as S['key']]: S['type'] extends 'int' ? number : S['type'] extends 'secret' ? Secret : S extends { default: unknown } ? string : string | undefined;
 };
 
 export type Config = SettingValues & {
@@ -80,8 +82,52 @@ function buildSchema(mode: Mode, readFile: (path: string) => string) {
     if (replicationUser === postgresUser && roleNameProblem(replicationUser ?? '') === undefined) {
       report('REPLICATION_USER', `is the same role as POSTGRES_USER ("${postgresUser}")`, 'use a dedicated role, e.g. REPLICATION_USER=replicator');
     }
+    checkSizingGroup(raw, resolved, report);
+    checkSync(mode, raw, resolved, report);
     return { ...fields, mode, role, primaryHost } as Config;
   }));
+}
+
+/**
+ * The sizing variables are one group (sizing.ts): each value's own rule ran in the loop above;
+ * here only what spans them, PG_MEMORY and PG_CPUS required as soon as one of the four is set.
+ * PG_LIMITS=true caps the containers at those values, so it needs them too.
+ */
+function checkSizingGroup(raw: RawSettings, resolved: Record<string, string>, report: Report): void {
+  const given: SizingValues = { PG_MEMORY: raw.PG_MEMORY, PG_CPUS: raw.PG_CPUS, PG_STORAGE: raw.PG_STORAGE, PG_MAX_CONNECTIONS: raw.PG_MAX_CONNECTIONS };
+  for (const problem of sizingProblems(given)) {
+    if (given[problem.variable] === undefined) report(problem.variable, problem.problem, problem.fix);
+  }
+  if (parseBoolean(resolved.PG_LIMITS) === true) {
+    for (const name of ['PG_MEMORY', 'PG_CPUS'] as const) {
+      if (raw[name] === undefined) report(name, 'is not set, but PG_LIMITS=true caps the containers at PG_MEMORY and PG_CPUS', `${settingNamed(name).fix ?? ''}, or set PG_LIMITS=false`);
+    }
+  }
+}
+
+/**
+ * SYNC_REPLICAS = k needs k replicas that can confirm: in a stack, at most its replica count; per
+ * host, the names in SYNC_REPLICA_NAMES (which the primary's host cannot know otherwise).
+ */
+function checkSync(mode: Mode, raw: RawSettings, resolved: Record<string, string>, report: Report): void {
+  const k = Number(resolved.SYNC_REPLICAS);
+  if (!Number.isInteger(k) || k < 1 || settingNamed('SYNC_REPLICAS').rule?.(resolved.SYNC_REPLICAS ?? '') !== undefined) return;
+  if (mode === 'stack') {
+    const count = Number(resolved.REPLICA_COUNT);
+    if (Number.isInteger(count) && k > count) {
+      report('SYNC_REPLICAS', `is ${k}, more than the ${count} replica(s) of this stack; commits would wait forever`, `set SYNC_REPLICAS from 0 to ${count}, or raise REPLICA_COUNT`);
+    }
+    return;
+  }
+  const names = raw.SYNC_REPLICA_NAMES;
+  if (names === undefined || names === '') {
+    report('SYNC_REPLICA_NAMES', `is not set, but SYNC_REPLICAS=${k} needs the names of the replicas that may confirm commits`, 'set SYNC_REPLICA_NAMES to the replicas\' REPLICA_NAME values, e.g. replica1,replica2, or set SYNC_REPLICAS=0');
+    return;
+  }
+  const count = names.split(',').length;
+  if (k > count && settingNamed('SYNC_REPLICA_NAMES').rule?.(names) === undefined) {
+    report('SYNC_REPLICAS', `is ${k}, more than the ${count} name(s) in SYNC_REPLICA_NAMES; commits would wait forever`, `set SYNC_REPLICAS from 0 to ${count}, or name more replicas in SYNC_REPLICA_NAMES`);
+  }
 }
 
 function readRole(given: string | undefined, report: Report): Role {
@@ -149,7 +195,9 @@ export function nonSecretSettings(config: Config): Record<string, string> {
   }
   for (const setting of SETTINGS as readonly Setting[]) {
     if (setting.key === undefined || setting.type === 'secret') continue;
-    settings[setting.name] = String((config as unknown as Record<string, unknown>)[setting.key]);
+    const value = (config as unknown as Record<string, unknown>)[setting.key];
+    // Optional settings left unset stay unset, so the manifest reads back the same config.
+    if (value !== undefined) settings[setting.name] = String(value);
   }
   return settings;
 }

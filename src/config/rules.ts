@@ -92,3 +92,58 @@ export function cidrProblem(value: string): string | undefined {
   if (Number(bits) > max) return `has prefix length /${bits}; at most /${max}`;
   return undefined;
 }
+
+/**
+ * PEER_HOSTS (issue 11): comma-separated host, host:port, [IPv6], [IPv6]:port or a bare IPv6
+ * address (a port then needs the brackets); port 1..65535, leading zeros allowed as for the other
+ * ports. Empty means no peers. The same rule as validation.sh's check_peer_hosts; like it, the
+ * problem names every bad entry (the shell prints one line per entry, the model one message).
+ */
+export function peerHostsProblem(value: string): string | undefined {
+  if (value === '') return undefined;
+  const problems: string[] = [];
+  if (value.startsWith(',') || value.endsWith(',') || value.includes(',,')) {
+    problems.push('has an empty entry (a leading, trailing or doubled comma)');
+  }
+  for (const entry of value.split(',').filter((e) => e !== '')) {
+    const problem = peerProblem(entry);
+    if (problem !== undefined) problems.push(`entry "${entry}": ${problem}`);
+  }
+  return problems.length === 0 ? undefined : problems.join('; ');
+}
+
+function peerProblem(entry: string): string | undefined {
+  let host = entry;
+  let port = '5432';
+  const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(entry);
+  if (bracketed !== null) {
+    host = bracketed[1] ?? '';
+    if (bracketed[2] !== undefined) port = bracketed[2];
+    if (!isIPv6(host)) return `"${host}" in brackets is not an IPv6 address`;
+  } else if ((entry.match(/:/g) ?? []).length === 1) {
+    host = entry.slice(0, entry.indexOf(':'));
+    port = entry.slice(entry.indexOf(':') + 1);
+  }
+  if (hostProblem(host) !== undefined) {
+    return `"${host}" is neither a valid host name (RFC 1123) nor an IPv4 or IPv6 address (write an IPv6 address with a port as [address]:port)`;
+  }
+  if (!/^[0-9]+$/.test(port) || Number(port) < 1 || Number(port) > 65535) return `port "${port}" must be a port number from 1 to 65535`;
+  return undefined;
+}
+
+/** SYNC_REPLICA_NAMES: comma-separated replica names (slot names), each like REPLICA_NAME, no repeats. */
+export function replicaNamesProblem(value: string): string | undefined {
+  const names = value.split(',');
+  const bad = names.filter((name) => replicaNameProblem(name) !== undefined);
+  if (bad.length > 0) {
+    return `has ${bad.map((n) => `"${n}"`).join(', ')}; each name must be 1..63 lower-case letters, digits or "_" (a replica's REPLICA_NAME), separated by single commas`;
+  }
+  const repeated = names.filter((name, i) => names.indexOf(name) !== i);
+  if (repeated.length > 0) return `names ${[...new Set(repeated)].map((n) => `"${n}"`).join(', ')} more than once`;
+  return undefined;
+}
+
+/** A true/false setting: true, TRUE, 1 and yes mean true; false, no and 0 mean false. */
+export function booleanProblem(value: string): string | undefined {
+  return /^(true|yes|1|false|no|0)$/i.test(value) ? undefined : `is "${value}", not true/false (true, TRUE, 1 and yes mean true)`;
+}

@@ -11,7 +11,9 @@
 // are tested against this table). Keep the order: a default computed from another setting
 // (POSTGRES_DB from POSTGRES_USER) comes after it.
 import { parseBoolean } from './booleans.js';
+import { SIZING_RULES } from './sizing.js';
 import {
+  booleanProblem, peerHostsProblem, replicaNamesProblem,
   cidrProblem, databaseNameProblem, hostProblem, passwordProblem, portProblem, rangeProblem, replicaNameProblem, roleNameProblem,
   type Problem,
 } from './rules.js';
@@ -19,7 +21,7 @@ import {
 /** `stack`: a primary and its replicas on one machine; `node`: this host's primary or replica. */
 export type Mode = 'node' | 'stack';
 
-export type Group = 'Topology' | 'Replication' | 'Superuser' | 'Image and ports' | 'Compatibility';
+export type Group = 'Topology' | 'Replication' | 'Durability' | 'Sizing' | 'Superuser' | 'Image and ports' | 'Compatibility';
 
 /** A default: the value itself, or one computed from settings above it in the table. */
 export type Default = string | ((valueOf: (name: string) => string) => string);
@@ -113,6 +115,14 @@ export const SETTINGS = [
     flag: { name: 'replicas', arg: 'N' }, prompt: `How many replicas (1-${MAX_REPLICAS})?`,
   },
   {
+    // Optional (no default): a stack renders the other services' names into each env file itself.
+    name: 'PEER_HOSTS', key: 'peerHosts', group: 'Topology', type: 'text',
+    doc: 'The other nodes a node declared primary asks at every start whether one of them is already the primary (split-brain guard): host, host:port, [IPv6] or [IPv6]:port, comma-separated. A stack sets it to the other services.',
+    rule: peerHostsProblem,
+    fix: 'set PEER_HOSTS to the other nodes\' addresses separated by single commas, e.g. db2.example.com,db3:5433,[fd00::7]:5432, or leave it unset',
+    flag: { name: 'peer-hosts', arg: 'HOSTS' }, prompt: 'The other nodes (host or host:port, comma-separated; empty for none):',
+  },
+  {
     name: 'REPLICATION_USER', key: 'replicationUser', group: 'Replication', type: 'text', default: same('replicator'), entrypoint: true,
     doc: 'Role the replicas connect as.',
     rule: roleNameProblem, fix: ROLE_NAME_FIX,
@@ -137,6 +147,56 @@ export const SETTINGS = [
     name: 'PRIMARY_WAIT_TIMEOUT', key: 'primaryWaitTimeout', group: 'Replication', type: 'int', default: same('300'), entrypoint: true,
     doc: 'Seconds an empty replica waits for the primary before it gives up.',
     rule: rangeProblem(1, 86400), fix: 'set PRIMARY_WAIT_TIMEOUT to a number of seconds, e.g. 300',
+  },
+  {
+    // Checked against the replica count (stack) or SYNC_REPLICA_NAMES (per host) in model.ts.
+    name: 'SYNC_REPLICAS', key: 'syncReplicas', group: 'Durability', type: 'int', default: same('0'),
+    doc: `Replicas that must confirm each commit (synchronous_standby_names = 'ANY k (...)'); 0 = asynchronous.`,
+    rule: rangeProblem(0, MAX_REPLICAS),
+    fix: `set SYNC_REPLICAS from 0 (asynchronous) to the number of replicas (at most ${MAX_REPLICAS})`,
+    flag: { name: 'sync-replicas', arg: 'K' },
+  },
+  {
+    // Optional: a stack lists its own services; a per-host bundle needs it when SYNC_REPLICAS >= 1.
+    name: 'SYNC_REPLICA_NAMES', key: 'syncReplicaNames', group: 'Durability', type: 'text',
+    doc: 'Per-host bundles: the replicas\' REPLICA_NAMEs (comma-separated) that may confirm commits. A stack uses its services.',
+    rule: replicaNamesProblem, fix: 'set SYNC_REPLICA_NAMES to the replicas\' REPLICA_NAME values separated by commas, e.g. replica1,replica2',
+    flag: { name: 'sync-replica-names', arg: 'NAMES' },
+    prompt: 'Names of the replicas that may confirm commits (their REPLICA_NAME, comma-separated):',
+  },
+  // Sizing (issue 12). Formulas and rules in sizing.ts; no table defaults, because the variables
+  // are one group there (any one set requires PG_MEMORY and PG_CPUS), and a default written into
+  // the bundle's manifest would read back as set. PG_STORAGE and PG_MAX_CONNECTIONS default
+  // inside sizingInput.
+  {
+    name: 'PG_MEMORY', key: 'pgMemory', group: 'Sizing', type: 'text',
+    doc: 'Memory PostgreSQL may use (e.g. 4GB, PostgreSQL units kB/MB/GB/TB, at least 256MB): sizes shared_buffers, work_mem, ... and shm_size.',
+    rule: SIZING_RULES.PG_MEMORY.problem, fix: SIZING_RULES.PG_MEMORY.fix,
+    flag: { name: 'memory', arg: 'SIZE' }, prompt: 'Memory PostgreSQL may use on each node (e.g. 4GB):',
+  },
+  {
+    name: 'PG_CPUS', key: 'pgCpus', group: 'Sizing', type: 'text',
+    doc: 'CPU cores PostgreSQL may use: sizes the parallel workers. Required with PG_MEMORY.',
+    rule: SIZING_RULES.PG_CPUS.problem, fix: SIZING_RULES.PG_CPUS.fix,
+    flag: { name: 'cpus', arg: 'N' }, prompt: 'CPU cores PostgreSQL may use on each node:',
+  },
+  {
+    name: 'PG_STORAGE', key: 'pgStorage', group: 'Sizing', type: 'text', defaultText: 'ssd (with sizing)',
+    doc: 'ssd (also NVMe and SAN) or hdd: random_page_cost and effective_io_concurrency.',
+    rule: SIZING_RULES.PG_STORAGE.problem, fix: SIZING_RULES.PG_STORAGE.fix,
+    flag: { name: 'storage', arg: 'ssd|hdd' },
+  },
+  {
+    name: 'PG_MAX_CONNECTIONS', key: 'maxConnections', group: 'Sizing', type: 'text', defaultText: '100 (with sizing)',
+    doc: 'max_connections (10..10000); work_mem is divided among them.',
+    rule: SIZING_RULES.PG_MAX_CONNECTIONS.problem, fix: SIZING_RULES.PG_MAX_CONNECTIONS.fix,
+    flag: { name: 'max-connections', arg: 'N' }, prompt: 'Maximum client connections (max_connections):',
+  },
+  {
+    name: 'PG_LIMITS', key: 'pgLimits', group: 'Sizing', type: 'text', default: same('false'),
+    doc: 'true: compose.yaml also caps each container at PG_MEMORY (mem_limit) and PG_CPUS (cpus).',
+    rule: booleanProblem, fix: 'set PG_LIMITS=true (with PG_MEMORY and PG_CPUS) or PG_LIMITS=false',
+    flag: { name: 'limits', arg: 'true|false' },
   },
   {
     name: 'POSTGRES_USER', key: 'postgresUser', group: 'Superuser', type: 'text', default: same('postgres'), entrypoint: true,

@@ -31,6 +31,8 @@ interface TemplateEntry {
   purpose: string;
   /** The file's mode in the bundle. */
   mode: number;
+  /** Rendered only when this holds; always when absent. */
+  when?: (list: readonly Service[]) => boolean;
 }
 
 // Every file of templates/, once: how it is rendered, what it is for, its mode. The first entry
@@ -41,6 +43,9 @@ const TEMPLATES: readonly TemplateEntry[] = [
   { template: 'config/[role]/postgresql.conf.hbs', view: (config, b) => roleConfigView(config, b.role as Service['role']), purpose: 'postgresql.conf fragment the entrypoint includes', mode: 0o644 },
   { template: 'config/[role]/pg_hba.conf.hbs', view: (config, b) => roleConfigView(config, b.role as Service['role']), purpose: 'pg_hba.conf in force for that role', mode: 0o644 },
   { template: 'README.md.hbs', view: (config, _, version) => readmeView(config, version), purpose: 'How to start, verify, promote and extend this stack', mode: 0o644 },
+  // The folder of the user's init scripts: the tool writes only its README, so --check and --force
+  // never touch a script (they compare and write planned files only). Bundles with a primary only.
+  { template: 'initdb.d/README.md', purpose: 'initdb.d/: your init scripts, run once on a new primary cluster', mode: 0o644, when: (list) => list.some((s) => s.role === 'primary') },
   { template: '_gitignore.hbs', view: () => ({}), purpose: 'Keeps secrets/ out of git', mode: 0o644 },
   { template: 'entrypoint/entrypoint.sh', purpose: 'Entrypoint: turns the stock image into a primary or replica', mode: 0o755 },
   { template: 'entrypoint/healthcheck.sh', purpose: 'Container healthcheck', mode: 0o755 },
@@ -72,7 +77,8 @@ export function renderBundle(config: Config, toolVersion: string): RenderedFile[
   const hbs = createRenderer();
   const list = services(config);
   return listTemplates().flatMap((template) => {
-    const { view, purpose, mode } = entryFor(template);
+    const { view, purpose, mode, when } = entryFor(template);
+    if (when !== undefined && !when(list)) return [];
     const compiled = view === undefined ? undefined : compileTemplate(hbs, template.source);
     return bindings(template, list).map((binding): RenderedFile => ({
       path: outputPath(template, binding),

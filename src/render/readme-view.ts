@@ -1,8 +1,27 @@
 // Facts the bundle's README prints: commands are complete and quoted for the shell, and no
 // password ever appears (connection strings point at the secret files instead).
+import { parseBoolean } from '../config/booleans.js';
 import { nonSecretSettings, type Config } from '../config/model.js';
+import { SETTINGS, defaultOf, type Setting } from '../config/settings.js';
 import { CONTAINER_PORT, services } from './topology.js';
-import { imageFor, MAX_SLOT_WAL_KEEP_SIZE } from './view.js';
+import { shmSizeFor } from '../config/sizing.js';
+import { imageFor, MAX_SLOT_WAL_KEEP_SIZE, sizingOf } from './view.js';
+
+/**
+ * The settings that make this bundle, as NAME=value for a re-render's environment: every one
+ * that differs from its default (a re-render does not read pg-ha-init.json), PG_MAJOR aside (the
+ * upgrade sets it), secrets aside (their files are passed instead).
+ */
+function rerenderSettings(config: Config): { name: string; value: string }[] {
+  const settings = nonSecretSettings(config);
+  return Object.entries(settings)
+    .filter(([name, value]) => {
+      if (name === 'PG_MAJOR' || name === 'HA_MODE') return false;
+      const setting = (SETTINGS as readonly Setting[]).find((s) => s.name === name);
+      return setting === undefined || defaultOf(setting, config.mode, (other) => settings[other] ?? '') !== value;
+    })
+    .map(([name, value]) => ({ name, value }));
+}
 
 export function readmeView(config: Config, toolVersion: string) {
   const list = services(config);
@@ -34,5 +53,13 @@ export function readmeView(config: Config, toolVersion: string) {
     nextReplica,
     nextReplicaPort: (replicas.at(-1)?.publishPort ?? config.primaryPort) + 1,
     replicaPublishPortOrPrimary: replicas[0]?.publishPort ?? config.replicaPort,
+    rerenderSettings: rerenderSettings(config),
+    serviceNames: list.map((s) => s.name),
+    syncReplicas: config.syncReplicas,
+    sizing: sizingOf(config) !== undefined,
+    shmSize: shmSizeFor(sizingOf(config)?.memoryKb),
+    pgMemory: config.pgMemory ?? null,
+    pgCpus: config.pgCpus ?? null,
+    limits: parseBoolean(config.pgLimits) === true,
   };
 }

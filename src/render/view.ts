@@ -2,7 +2,9 @@
 // because templates compile in strict mode and a missing field must be a bug, not a blank. Every
 // view also carries `settings`: each non-secret setting by variable name, so a new setting of the
 // table reaches a template as {{env settings.NAME}} without a view change.
+import { parseBoolean } from '../config/booleans.js';
 import { nonSecretSettings, type Config } from '../config/model.js';
+import { composeBytes, formatMemory, shmSizeFor, sizeServer, sizingInput, type SizingInput } from '../config/sizing.js';
 import { CONFIG_MOUNT, CONTAINER_PORT, ENTRYPOINT_MOUNT, services, type Service } from './topology.js';
 
 export const SECRET_DIR = 'secrets';
@@ -10,6 +12,28 @@ const SECRET_MOUNT_DIR = '/run/secrets';
 
 export function imageFor(config: Config): string {
   return `postgres:${config.pgMajor}`;
+}
+
+/** The bundle folder for the official image's init scripts, and where the primary mounts it. */
+export const INITDB_DIR = 'initdb.d';
+const INITDB_MOUNT = '/docker-entrypoint-initdb.d';
+
+/** The sizing input, or undefined without PG_MEMORY/PG_CPUS (the model has checked the group). */
+export function sizingOf(config: Config): SizingInput | undefined {
+  return sizingInput({
+    PG_MEMORY: config.pgMemory, PG_CPUS: config.pgCpus, PG_STORAGE: config.pgStorage, PG_MAX_CONNECTIONS: config.maxConnections,
+  });
+}
+
+/** Compose resources, the same for every service: shm_size always, limits when PG_LIMITS=true. */
+function resources(config: Config) {
+  const sizing = sizingOf(config);
+  const limits = sizing !== undefined && parseBoolean(config.pgLimits) === true;
+  return {
+    shmSize: shmSizeFor(sizing?.memoryKb),
+    memLimit: limits ? composeBytes(sizing.memoryKb) : null,
+    cpus: limits ? String(sizing.cpus) : null,
+  };
 }
 
 function composeService(service: Service) {
@@ -28,6 +52,8 @@ function composeService(service: Service) {
     // but not so long that a replica that cannot stream looks "starting" for an hour.
     startPeriod: service.role === 'replica' ? '10m' : '2m',
     dependsOnPrimary: service.dependsOnPrimary,
+    // Init scripts run on a new primary cluster only; replicas get their result by cloning.
+    initdbMount: service.role === 'primary' ? `./${INITDB_DIR}:${INITDB_MOUNT}:ro` : null,
   };
 }
 
@@ -42,8 +68,32 @@ export function composeView(config: Config, toolVersion: string) {
     entrypointPath: `${ENTRYPOINT_MOUNT}/entrypoint.sh`,
     healthcheckPath: `${ENTRYPOINT_MOUNT}/healthcheck.sh`,
     services: list.map(composeService),
+    resources: resources(config),
     secretFiles: secretNames.map((name) => ({ name, path: `./${SECRET_DIR}/${name}` })),
   };
+}
+
+/**
+ * PEER_HOSTS of a service (the split-brain guard's peers): in a stack every other service by its
+ * name, replicas too, since any of them may be promoted later; per host what the user gave.
+ */
+function peerHostsOf(config: Config, service: Service): string | null {
+  if (config.mode === 'stack') return services(config).filter((s) => s.name !== service.name).map((s) => s.name).join(',') || null;
+  return config.peerHosts === undefined || config.peerHosts === '' ? null : config.peerHosts;
+}
+
+/**
+ * The application_names synchronous_standby_names lists with SYNC_REPLICAS = k >= 1, or null. In
+ * a stack: every service's name (a replica's application_name is its service name), the
+ * primary's own included, so that one line fits every node whichever is promoted; per host:
+ * SYNC_REPLICA_NAMES.
+ */
+function syncStandbys(config: Config): { count: number; standbyNames: string; stack: boolean } | null {
+  if (config.syncReplicas < 1) return null;
+  const names = config.mode === 'stack' ? services(config).map((s) => s.name) : (config.syncReplicaNames ?? '').split(',');
+  // Double-quoted: names are [a-z0-9_] (the model checks), and quoting keeps any of them from
+  // being read as the grammar's ANY/FIRST keywords.
+  return { count: config.syncReplicas, standbyNames: `ANY ${config.syncReplicas} (${names.map((n) => `"${n}"`).join(', ')})`, stack: config.mode === 'stack' };
 }
 
 export function envFileView(config: Config, service: Service) {
@@ -57,6 +107,7 @@ export function envFileView(config: Config, service: Service) {
       primaryPort: service.primaryPort ?? null,
       replicaName: service.replicaName ?? null,
       pgdata: service.dataPath.pgdata,
+      peerHosts: peerHostsOf(config, service),
     },
     primaryWaitTimeout: config.primaryWaitTimeout,
     replicationUser: config.replicationUser,
@@ -72,6 +123,7 @@ export const MAX_SLOT_WAL_KEEP_SIZE = '4GB';
 
 export function roleConfigView(config: Config, role: Service['role']) {
   const cidr = config.replicationCidr;
+  const sizing = sizingOf(config);
   return {
     settings: nonSecretSettings(config),
     role,
@@ -80,5 +132,10 @@ export function roleConfigView(config: Config, role: Service['role']) {
     replicationUser: config.replicationUser,
     replicationCidr: cidr,
     replicationCidrNote: cidr === 'samenet' ? 'this compose network (samenet)' : cidr,
+    sizing: sizing === undefined ? null : {
+      memory: formatMemory(sizing.memoryKb), cpus: sizing.cpus, storage: sizing.storage, maxConnections: sizing.maxConnections,
+      settings: sizeServer(sizing),
+    },
+    sync: syncStandbys(config),
   };
 }

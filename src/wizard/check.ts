@@ -8,11 +8,12 @@ import { parseConfig, type RawSettings } from '../config/model.js';
 import { defaultOf, settingNamed } from '../config/settings.js';
 import { modeOf, type WizardContext } from './context.js';
 
-export function checkSetting(ctx: Pick<WizardContext, 'settings' | 'topology'>, name: string, value: string): true | string {
+export function checkSetting(ctx: Pick<WizardContext, 'settings' | 'topology'>, name: string, value: string, alsoJudge: readonly string[] = []): true | string {
   const result = parseConfig({ ...ctx.settings, [name]: value }, { mode: modeOf(ctx.topology) });
   if (result.ok) return true;
-  // Other settings may still be incomplete (a node's password is asked later); judge this one only.
-  const mine = result.errors.filter((e) => e.variable === name);
+  // Other settings may still be incomplete (a node's password is asked later); judge this one
+  // only, and those whose rule spans it (SYNC_REPLICAS against the names given).
+  const mine = result.errors.filter((e) => e.variable === name || (alsoJudge.includes(e.variable) && ctx.settings[e.variable] !== undefined));
   return mine.length === 0 ? true : mine.map(formatConfigError).join(' ');
 }
 

@@ -11,7 +11,9 @@ import { checkEnvironment } from './check.js';
 import type { Launcher, Topology, WizardContext } from './context.js';
 import { planFor } from './plan.js';
 import type { Prompts } from './prompts.js';
+import { thisMachine, type Machine } from './machine.js';
 import { cidr } from './steps/cidr.js';
+import { durability } from './steps/durability.js';
 import { launch } from './steps/launch.js';
 import { outputDir } from './steps/output-dir.js';
 import { passwords } from './steps/passwords.js';
@@ -19,6 +21,7 @@ import { primary } from './steps/primary.js';
 import { replicaName } from './steps/replica-name.js';
 import { replicas } from './steps/replicas.js';
 import { replicationUser } from './steps/replication-user.js';
+import { sizing } from './steps/sizing.js';
 import { summary, summaryText, type Readiness } from './steps/summary.js';
 import { topology } from './steps/topology.js';
 import { version } from './steps/version.js';
@@ -32,6 +35,8 @@ export interface WizardOptions {
   force: boolean;
   dryRun: boolean;
   launcher: Launcher;
+  /** This machine's memory and cores, proposed by the sizing questions; injectable for tests. */
+  machine?: () => Machine;
 }
 
 export interface WizardResult {
@@ -80,6 +85,9 @@ async function run(ctx: WizardContext, options: WizardOptions): Promise<WizardRe
   // A stack's replicas live on its own compose network ("samenet"); only nodes choose who replicates.
   if (ctx.topology === 'stack') await replicas(ctx);
   else await cidr(ctx);
+  // A replica's durability is its primary's setting; a per-host replica is not asked.
+  if (ctx.topology !== 'replica') await durability(ctx);
+  await sizing({ ...ctx, machine: options.machine ?? thisMachine });
   const outDir = await outputDir(ctx);
 
   const plan = planFor(ctx, outDir);

@@ -14,6 +14,8 @@ describe('config model: shared validation cases', () => {
       const reported = result.ok ? [] : [...new Set(result.errors.map((e) => e.variable))];
       assert.deepEqual(reported.sort(), [...c.errors].sort(), result.ok ? 'valid' : result.errors.map(formatConfigError).join('\n'));
       if (!result.ok) {
+        const messages = result.errors.map(formatConfigError).join('\n');
+        for (const entry of c.mentions ?? []) assert.ok(messages.includes(`"${entry}"`), `the message names "${entry}":\n${messages}`);
         for (const error of result.errors) {
           assert.match(error.fix, /\S/, `${error.variable} has a fix`);
           for (const secret of [env.REPLICATION_PASSWORD, env.POSTGRES_PASSWORD]) {

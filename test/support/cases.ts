@@ -10,6 +10,8 @@ export interface ValidationCase {
   errors: string[];
   shellErrors?: string[];
   why?: string;
+  /** Bad entries the messages must name, each one (validation.sh: one line per entry). */
+  mentions?: string[];
 }
 
 const TABLE = new URL('../cases/validation-cases.json', import.meta.url);

@@ -33,6 +33,12 @@ function fakeLauncher(ready: boolean): FakeLauncher {
   };
 }
 
+/** The machine the sizing questions propose (the real one is read in test/wizard/sizing-durability.test.ts). */
+const MACHINE = { memoryKb: 4 * 1048576 + 512, cpus: 2 };
+const MACHINE_ANSWERS = { SYNC_REPLICAS: '0', PG_MEMORY: '4GB', PG_CPUS: '2', PG_STORAGE: 'ssd', PG_MAX_CONNECTIONS: '100' };
+/** Enter on Durability, then on memory, cores, storage and connections (a replica has no Durability: slice(1)). */
+const SIZED: Answer[] = [ENTER, ENTER, ENTER, ENTER, ENTER];
+
 interface Run {
   prompt: ReturnType<typeof scriptedPrompts>;
   screen: () => string;
@@ -47,6 +53,7 @@ function wizard(script: Answer[], options: { settings?: RawSettings; ready?: boo
   const result = runWizard({
     prompt, say: (line) => lines.push(line), settings: options.settings ?? {}, out: options.out,
     force: options.force ?? false, dryRun: options.dryRun ?? false, launcher,
+    machine: () => MACHINE,
   });
   return { prompt, screen: () => lines.join('\n'), launcher, result };
 }
@@ -70,9 +77,9 @@ function assertNoSecretShown(run: Run, out: string, extra: string[] = []): void 
 }
 
 describe('single-host stack', () => {
-  test('the default path: eight questions, every one answered with Enter but the directory', async (t) => {
+  test('the default path: thirteen questions, every one answered with Enter but the directory', async (t) => {
     const out = join(tempDir(t), 'stack');
-    const run = wizard([ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, out, ENTER]);
+    const run = wizard([ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ...SIZED, out, ENTER]);
     const result = await run.result;
     assert.deepEqual(run.prompt.asked.map((q) => q.message), [
       'What do you want to set up?',
@@ -81,11 +88,17 @@ describe('single-host stack', () => {
       'Replication password:',
       'Superuser password:',
       'How many replicas (1-8)?',
+      'Durability:',
+      'Memory PostgreSQL may use on each node (e.g. 4GB): (empty: PostgreSQL\'s defaults; this machine\'s 4GB and 2 core(s) shared by 3 nodes)',
+      'CPU cores PostgreSQL may use on each node:',
+      'Storage of the data volume:',
+      'Maximum client connections (max_connections):',
       'Output directory:',
       'Go ahead?',
     ]);
     assert.equal(run.prompt.left(), 0);
     assert.equal(result.config.mode, 'stack');
+    assert.deepEqual([result.config.pgMemory, result.config.pgCpus], ['1365MB', '1'], 'a third of this machine per node');
     assert.equal(result.config.pgMajor, 18);
     assert.equal(result.config.replicaCount, 2);
     assert.equal(result.config.replicationCidr, 'samenet');
@@ -101,31 +114,32 @@ describe('single-host stack', () => {
 
   test('the answers are the settings --stack reads: the same config', async (t) => {
     const out = join(tempDir(t), 'stack');
-    const run = wizard([ENTER, 15, 'repl', ENTER, ENTER, '3', out, 'write']);
+    const run = wizard([ENTER, 15, 'repl', ENTER, ENTER, '3', 'sync', '8GB', '4', 'hdd', '200', out, 'write']);
     const result = await run.result;
     assert.deepEqual(loadConfig('stack', result.settings), result.config);
     assert.equal(result.settings.PG_MAJOR, '15');
     assert.equal(result.settings.REPLICA_COUNT, '3');
     assert.equal(result.settings.REPLICATION_USER, 'repl');
+    assert.deepEqual([result.config.syncReplicas, result.config.pgMemory, result.config.pgCpus, result.config.pgStorage, result.config.maxConnections], [1, '8GB', '4', 'hdd', '200']);
     assert.deepEqual(run.launcher.started, [], '"Write the files only" starts nothing');
     assert.match(run.screen(), /docker compose up -d --wait/, 'and says how to start it');
   });
 
   test('no engine: starting is impossible to choose, the default writes only, and the fix is shown', async (t) => {
     const out = join(tempDir(t), 'stack');
-    const run = wizard([ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, out, ENTER], { ready: false });
+    const run = wizard([ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ...SIZED, out, ENTER], { ready: false });
     const result = await run.result;
     const go = run.prompt.asked.at(-1);
     assert.equal(go?.default, 'write');
     assert.ok(go?.choices?.find((c) => c.value === 'launch')?.disabled);
     assert.ok(result.written && !result.launched);
     assert.match(run.screen(), /curl -fsSL https:\/\/get\.docker\.com \| sudo sh/);
-    await assert.rejects(wizard([ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, join(tempDir(t), 'x'), 'launch'], { ready: false }).result, /disabled/);
+    await assert.rejects(wizard([ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ...SIZED, join(tempDir(t), 'x'), 'launch'], { ready: false }).result, /disabled/);
   });
 
   test('bad answers show the model\'s message and are asked again', async (t) => {
     const out = join(tempDir(t), 'stack');
-    const run = wizard([ENTER, ENTER, 'postgres', 'pg_repl', 'has space', ' repl ', ENTER, ENTER, '9', 'two', '', '4', out, 'write']);
+    const run = wizard([ENTER, ENTER, 'postgres', 'pg_repl', 'has space', ' repl ', ENTER, ENTER, '9', 'two', '', '4', ...SIZED, out, 'write']);
     const result = await run.result;
     const user = run.prompt.asked[2];
     assert.deepEqual(user?.errors, [
@@ -143,7 +157,7 @@ describe('single-host stack', () => {
 
   test('a password typed twice: a mismatch is asked again, an empty one is refused, neither is shown', async (t) => {
     const out = join(tempDir(t), 'stack');
-    const run = wizard([ENTER, ENTER, ENTER, 'typed', 'first-try-1', 'first-try-2', '', 'S3cret pass #1', 'S3cret pass #1', ENTER, ENTER, out, 'write']);
+    const run = wizard([ENTER, ENTER, ENTER, 'typed', 'first-try-1', 'first-try-2', '', 'S3cret pass #1', 'S3cret pass #1', ENTER, ENTER, ...SIZED, out, 'write']);
     await run.result;
     assert.match(run.screen(), /The two entries differ; type it again\./);
     const passwordQuestions = run.prompt.asked.filter((q) => q.kind === 'password');
@@ -156,7 +170,7 @@ describe('single-host stack', () => {
 
   test('--dry-run shows the summary and the plan, asks nothing more and writes nothing', async (t) => {
     const dir = tempDir(t);
-    const run = wizard([ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, join(dir, 'stack')], { dryRun: true });
+    const run = wizard([ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ...SIZED, join(dir, 'stack')], { dryRun: true });
     const result = await run.result;
     assert.equal(result.written, false);
     assert.match(run.screen(), /create\s+0600 secrets\/replication_password/);
@@ -169,9 +183,9 @@ describe('this host\'s node', () => {
   test('primary: generated replication password, the same bundle --from-env makes from the answers', async (t) => {
     const dir = tempDir(t);
     const out = join(dir, 'primary');
-    const run = wizard(['primary', ENTER, ENTER, ENTER, ENTER, ENTER, out, 'write']);
+    const run = wizard(['primary', ENTER, ENTER, ENTER, ENTER, ENTER, ...SIZED, out, 'write']);
     const result = await run.result;
-    assert.equal(run.prompt.asked.length, 8);
+    assert.equal(run.prompt.asked.length, 13);
     assert.equal(run.prompt.asked[5]?.message.startsWith('Addresses allowed to replicate'), true);
     assert.equal(result.config.role, 'primary');
     assert.equal(result.config.replicationCidr, '0.0.0.0/0');
@@ -191,11 +205,11 @@ describe('this host\'s node', () => {
 
   test('primary again in its own directory: the replication password already there is kept', async (t) => {
     const out = join(tempDir(t), 'primary');
-    await wizard(['primary', ENTER, ENTER, ENTER, ENTER, ENTER, out, 'write']).result;
+    await wizard(['primary', ENTER, ENTER, ENTER, ENTER, ENTER, ...SIZED, out, 'write']).result;
     const before = snapshotTree(out);
-    const again = wizard(['primary', ENTER, ENTER, ENTER, ENTER, ENTER, out, 'write']);
+    const again = wizard(['primary', ENTER, ENTER, ENTER, ENTER, ENTER, ...SIZED, out, 'write']);
     await again.result;
-    assert.deepEqual(again.prompt.asked[6]?.errors, [], 'no conflict');
+    assert.deepEqual(again.prompt.asked[11]?.errors, [], 'no conflict');
     assert.match(again.screen(), /secrets\/replication_password\s+kept/);
     assert.deepEqual(snapshotTree(out), before);
   });
@@ -212,7 +226,7 @@ describe('this host\'s node', () => {
       ENTER,
       ENTER, join(dir, 'missing'), copy,
       '10.0.0.0/33', '10.0.0.0/24',
-      out, 'write',
+      ...SIZED.slice(1), out, 'write',
     ]);
     const result = await run.result;
     const node = { REPLICATION_ROLE: 'replica' };
@@ -239,9 +253,9 @@ describe('this host\'s node', () => {
     const taken = join(dir, 'taken');
     mkdirSync(taken);
     writeFileSync(join(taken, 'compose.yaml'), '# mine\n');
-    const run = wizard(['primary', ENTER, ENTER, ENTER, ENTER, ENTER, taken, join(dir, 'free'), 'write']);
+    const run = wizard(['primary', ENTER, ENTER, ENTER, ENTER, ENTER, ...SIZED, taken, join(dir, 'free'), 'write']);
     await run.result;
-    assert.match(run.prompt.asked[6]?.errors[0] ?? '', /holds files that differ .*compose\.yaml.*--force/);
+    assert.match(run.prompt.asked[11]?.errors[0] ?? '', /holds files that differ .*compose\.yaml.*--force/);
     assert.equal(readFileSync(join(taken, 'compose.yaml'), 'utf8'), '# mine\n');
   });
 });
@@ -254,10 +268,11 @@ describe('defaults from the environment and flags', () => {
       REPLICATION_CIDR: '10.1.0.0/16', POSTGRES_PASSWORD_FILE: join(tempDir(t), 'nope'),
     };
     writeFileSync(settings.POSTGRES_PASSWORD_FILE, 'su-from-file\n');
-    const run = wizard([ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, out, ENTER], { settings });
+    const run = wizard([ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ...SIZED, out, ENTER], { settings });
     const result = await run.result;
     assert.deepEqual(run.prompt.asked.slice(0, 6).map((q) => q.default), ['primary', 15, 'repl', 'environment', 'environment', '10.1.0.0/16']);
-    assert.deepEqual(result.config, loadConfig('node', settings));
+    // Enter on the sizing questions takes this (injected) machine's 4GB and 2 cores; async by default.
+    assert.deepEqual(result.config, loadConfig('node', { ...settings, ...MACHINE_ANSWERS }));
     assert.equal(readFileSync(join(out, 'secrets/replication_password'), 'utf8'), 'from-env-pw');
     assert.equal(readFileSync(join(out, 'secrets/postgres_password'), 'utf8'), 'su-from-file');
     assert.match(run.screen(), /read from POSTGRES_PASSWORD_FILE=/);
@@ -266,7 +281,7 @@ describe('defaults from the environment and flags', () => {
 
   test('--out is the directory\'s default', async (t) => {
     const out = join(tempDir(t), 'flagged');
-    const run = wizard([ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, 'write'], { out });
+    const run = wizard([ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ...SIZED, ENTER, 'write'], { out });
     assert.equal((await run.result).outDir, out);
   });
 
@@ -285,8 +300,8 @@ describe('defaults from the environment and flags', () => {
 });
 
 describe('cancellation', () => {
-  const path = (out: string): Answer[] => [ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, out, ENTER];
-  for (let at = 0; at < 8; at++) {
+  const path = (out: string): Answer[] => [ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ...SIZED, out, ENTER];
+  for (let at = 0; at < 13; at++) {
     test(`Ctrl-C at question ${at + 1}: Cancelled (exit 130), nothing written`, async (t) => {
       const dir = tempDir(t);
       const script = path(join(dir, 'stack'));
@@ -300,7 +315,7 @@ describe('cancellation', () => {
 
   test('"Cancel" at the summary writes nothing either', async (t) => {
     const dir = tempDir(t);
-    const run = wizard([ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, join(dir, 'stack'), 'cancel']);
+    const run = wizard([ENTER, ENTER, ENTER, ENTER, ENTER, ENTER, ...SIZED, join(dir, 'stack'), 'cancel']);
     await assert.rejects(run.result, Cancelled);
     assert.deepEqual(snapshotTree(dir), {});
   });

@@ -20,6 +20,9 @@ function assertNeverShown(term: Terminal, secret: string): void {
   assert.ok(!term.rawOutput().includes(secret), 'a secret was written to the terminal');
 }
 
+/** Durability, then sizing: Enter takes asynchronous and this machine's memory and cores. */
+const SIZING_QUESTIONS = [/Durability:/, /Memory PostgreSQL may use/, /CPU cores PostgreSQL may use/, /Storage of the data volume:/, /Maximum client connections/];
+
 describe('the wizard in a terminal', () => {
   for (const flag of ['--json', '--check']) {
     test(`${flag} without --stack or --from-env: exit 2 naming ${flag} and the wizard, no question asked`, async (t) => {
@@ -36,7 +39,7 @@ describe('the wizard in a terminal', () => {
     await term.waitFor(/What do you want to set up\?/);
     t.diagnostic(`time to first question: ${Date.now() - term.startedAt} ms`);
     term.key('Enter');
-    for (const question of [/PostgreSQL major version:/, /Replication user/, /Replication password:/, /Superuser password:/, /How many replicas/, /Output directory:/]) {
+    for (const question of [/PostgreSQL major version:/, /Replication user/, /Replication password:/, /Superuser password:/, /How many replicas/, ...SIZING_QUESTIONS, /Output directory:/]) {
       await term.waitFor(question);
       if (question.source.startsWith('Output')) term.type(out);
       term.key('Enter');
@@ -48,7 +51,7 @@ describe('the wizard in a terminal', () => {
     assert.equal(await term.exitCode(), 0, term.screen());
 
     const screen = term.screen();
-    assert.equal(screen.match(/^✔ /gm)?.length, 8, `eight answers:\n${screen}`);
+    assert.equal(screen.match(/^✔ /gm)?.length, 13, `thirteen answers:\n${screen}`);
     const written = Number(/Wrote (\d+) file\(s\) to /.exec(screen)?.[1]);
     assert.equal(written, readdirSync(out, { recursive: true }).filter((p) => statSync(join(out, String(p))).isFile()).length, 'every file in the directory was written by this run');
     assert.match(readFileSync(join(out, 'compose.yaml'), 'utf8'), /replica2:/);
@@ -73,7 +76,7 @@ describe('the wizard in a terminal', () => {
     await term.waitFor(/Replication password again:/);
     term.type(typed);
     term.key('Enter');
-    for (const question of [/Superuser password:/, /How many replicas/, /Output directory:/, /Go ahead\?/]) {
+    for (const question of [/Superuser password:/, /How many replicas/, ...SIZING_QUESTIONS, /Output directory:/, /Go ahead\?/]) {
       await term.waitFor(question);
       term.key('Enter');
     }

@@ -27,9 +27,11 @@ start_temp_server() {
 	# Should anything below fail, do not leave the server running without us.
 	trap abort_temp_server EXIT
 	# -t: crash recovery after an unclean stop happens here and may take a while.
+	# No synchronous standbys: with SYNC_REPLICAS >= 1 the fragment names them, none can connect
+	# to a socket-only server, and every commit here (the role, init scripts) would wait forever.
 	env -u REPLICATION_PASSWORD -u POSTGRES_PASSWORD \
 		pg_ctl -D "$PGHA_TEMP_PGDATA" -w -t 3600 \
-		-o "-c listen_addresses='' -c unix_socket_directories='$PGHA_SOCKET_DIR' -p $PGPORT" \
+		-o "-c listen_addresses='' -c unix_socket_directories='$PGHA_SOCKET_DIR' -c synchronous_standby_names='' -p $PGPORT" \
 		start >&2
 }
 

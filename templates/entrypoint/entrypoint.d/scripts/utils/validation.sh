@@ -100,6 +100,55 @@ check_optional_settings() {
 		invalid REPLICA_NAME "$(quoted "$REPLICA_NAME") must be 1 to 63 of a-z, 0-9 and _ (it names the replication slot)"
 	fi
 	check_peer_hosts
+	check_sizing
+}
+
+# Sizing (issue 12): the values are rendered into the config fragment by pg-ha-init; they are
+# checked here too, with the same rules (one case table), so an env file edited by hand fails
+# loudly instead of drifting from what the fragment says. One group: as soon as one is set,
+# PG_MEMORY and PG_CPUS are required. Empty counts as set.
+check_sizing() {
+	local var any=
+	for var in PG_MEMORY PG_CPUS PG_STORAGE PG_MAX_CONNECTIONS; do
+		[[ -z "${!var+set}" ]] || any=1
+	done
+	[[ -n "$any" ]] || return 0
+	if [[ -z "${PG_MEMORY+set}" ]]; then
+		invalid PG_MEMORY "is required once any of PG_MEMORY, PG_CPUS, PG_STORAGE, PG_MAX_CONNECTIONS is set; set it (e.g. PG_MEMORY=4GB) or unset the others"
+	else
+		check_memory PG_MEMORY
+	fi
+	if [[ -z "${PG_CPUS+set}" ]]; then
+		invalid PG_CPUS "is required once any of PG_MEMORY, PG_CPUS, PG_STORAGE, PG_MAX_CONNECTIONS is set; set it to a number of cores or unset the others"
+	else
+		check_number PG_CPUS 1 1024 "a whole number of CPU cores"
+	fi
+	check_number PG_MAX_CONNECTIONS 10 10000 "a number of connections"
+	case "${PG_STORAGE-ssd}" in
+	ssd | hdd) ;;
+	*) invalid PG_STORAGE "$(quoted "$PG_STORAGE") must be ssd (also for NVMe and SAN) or hdd" ;;
+	esac
+}
+
+# check_memory VAR: a whole number and one of PostgreSQL's units, spelled as it spells them
+# (kB, MB, GB, TB), from 256MB to 4TB.
+check_memory() {
+	local var="$1" kb
+	# At most 10 digits, and at most 4TB in kB before multiplying: bash arithmetic cannot overflow.
+	if [[ ! "${!var}" =~ ^0*([0-9]{1,10})(kB|MB|GB|TB)$ ]]; then
+		invalid "$var" "$(quoted "${!var}") must be a whole number with one of PostgreSQL's units kB, MB, GB or TB, e.g. 4GB"
+		return 0
+	fi
+	kb=$((10#${BASH_REMATCH[1]}))
+	((kb <= 4 * 1024 * 1024 * 1024)) || kb=$((4 * 1024 * 1024 * 1024 + 1))
+	case "${BASH_REMATCH[2]}" in
+	MB) kb=$((kb * 1024)) ;;
+	GB) kb=$((kb * 1024 * 1024)) ;;
+	TB) kb=$((kb * 1024 * 1024 * 1024)) ;;
+	esac
+	if ((kb < 256 * 1024 || kb > 4 * 1024 * 1024 * 1024)); then
+		invalid "$var" "$(quoted "${!var}") must be from 256MB to 4TB"
+	fi
 }
 
 # PEER_HOSTS: the other nodes a primary asks at start whether one of them is already the
