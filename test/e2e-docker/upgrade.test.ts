@@ -1,5 +1,6 @@
 // Issue 9's upgrade procedure, run EXACTLY AS the bundle's README writes it: a stack rendered with
-// --pg-major 15 and started as the README's "Start" says (`docker compose up -d --wait` in its
+// --pg-major 15 and SYNC_REPLICAS=1 (the hardest case: the restore must not wait for replicas that
+// do not run yet, and the re-render must carry the setting over) and started as the README's "Start" says (`docker compose up -d --wait` in its
 // directory, so the project is named after the directory), data and roles created; then the fenced
 // shell block of the rendered README.md's "Upgrade to a new major" section is extracted from the
 // markdown and run with bash in the bundle directory, on the rig's DOCKER_HOST, with `pg-ha-init`
@@ -53,7 +54,7 @@ function composeProjectName(dir: string): string {
 test(`the README's "Upgrade to a new major", run as written: 15 -> ${NEW_MAJOR}, data, roles and replicas on the new major, old volumes kept [${describe(VARIANT)}]`, { timeout: 600_000 }, async (t) => {
   await requireImage(NEW_MAJOR);
   await scenario(t, `README upgrade 15 -> ${NEW_MAJOR}`, VARIANT, async (s) => {
-    const { bundle, primary: renderedPrimary } = await s.stack('upgrade', { REPLICA_COUNT: '2' });
+    const { bundle, primary: renderedPrimary } = await s.stack('upgrade', { REPLICA_COUNT: '2', SYNC_REPLICAS: '1' });
     // As a user does it: no -p, the project is the directory's name (the README's commands have no -p either).
     const old = new Project(composeProjectName(bundle.dir), bundle.dir, 'v2');
     const newDir = `${bundle.dir}-pg${NEW_MAJOR}`;
@@ -120,7 +121,10 @@ test(`the README's "Upgrade to a new major", run as written: 15 -> ${NEW_MAJOR},
       ['the replicas cloned it and stream', async () => {
         const refs = ['replica1', 'replica2'].map((name) => ({ node: { project: next, service: name, user }, name }));
         await waitStreaming(newPrimary, refs);
+        // A synchronous commit: it returns only once a replica of the new stack confirmed it.
         await next.psql('primary', "INSERT INTO orders VALUES (5001, 'after the upgrade');", { user, db: 'appdb' });
+        assert.match(await psql(newPrimary, 'SHOW synchronous_standby_names;'), /^ANY 1 \(/, 'SYNC_REPLICAS=1 came across');
+        assert.equal(await psql(newPrimary, "SELECT string_agg(sync_state, ',' ORDER BY application_name) FROM pg_stat_replication;"), 'quorum,quorum');
         for (const { node } of refs) {
           await waitFor(async () => ((await next.psql(node.service, 'SELECT count(*) FROM orders;', { user, db: 'appdb' })) === '5001' ? true : undefined),
             { timeoutMs: 30_000, intervalMs: 300, what: `${node.service}: 5001 rows` });
