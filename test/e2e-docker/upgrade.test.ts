@@ -25,7 +25,7 @@ const VARIANT: Variant = { major: 15, engine: 'v2' };
 const NEW_MAJOR = 18;
 
 /** The fenced code blocks of one `## ` section of a markdown document, with their info strings. */
-export function fencedBlocks(markdown: string, heading: string): { lang: string; code: string }[] {
+function fencedBlocks(markdown: string, heading: string): { lang: string; code: string }[] {
   const lines = markdown.split('\n');
   const start = lines.indexOf(`## ${heading}`);
   if (start < 0) throw new Error(`no "## ${heading}" section`);
