@@ -113,6 +113,14 @@ export const SETTINGS = [
     flag: { name: 'replicas', arg: 'N' }, prompt: `How many replicas (1-${MAX_REPLICAS})?`,
   },
   {
+    // Checked against REPLICA_COUNT in model.ts. Day-2 commands (switchover) change it; the
+    // bundle is then re-rendered so that its files match the live topology.
+    name: 'PRIMARY_SERVICE', key: 'primaryService', group: 'Topology', type: 'text', default: same('primary'),
+    doc: 'Single-host stack: the service that is the primary (primary, replica1, ...). Node bundles ignore it.',
+    rule: (v: string) => (/^(?:primary|replica[1-9][0-9]*)$/u.test(v) ? undefined : `is "${v}"; it must name one of the stack's services (primary, replica1, replica2, ...)`),
+    fix: 'set PRIMARY_SERVICE to primary or replicaN (N at most REPLICA_COUNT)',
+  },
+  {
     name: 'REPLICATION_USER', key: 'replicationUser', group: 'Replication', type: 'text', default: same('replicator'), entrypoint: true,
     doc: 'Role the replicas connect as.',
     rule: roleNameProblem, fix: ROLE_NAME_FIX,

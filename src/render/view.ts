@@ -3,7 +3,7 @@
 // view also carries `settings`: each non-secret setting by variable name, so a new setting of the
 // table reaches a template as {{env settings.NAME}} without a view change.
 import { nonSecretSettings, type Config } from '../config/model.js';
-import { CONFIG_MOUNT, CONTAINER_PORT, ENTRYPOINT_MOUNT, services, type Service } from './topology.js';
+import { CONFIG_MOUNT, CONTAINER_PORT, ENTRYPOINT_MOUNT, ENV_MOUNT, services, type Service } from './topology.js';
 
 export const SECRET_DIR = 'secrets';
 const SECRET_MOUNT_DIR = '/run/secrets';
@@ -22,12 +22,17 @@ function composeService(service: Service) {
     volume: `${service.name}-data`,
     volumeMount: `${service.name}-data:${service.dataPath.volume}`,
     entrypointMount: `./entrypoint:${ENTRYPOINT_MOUNT}:ro`,
-    configMount: `./config/${service.role}:${CONFIG_MOUNT}:ro`,
+    // One configuration for every node: promotion needs no new mount.
+    configMount: `./config:${CONFIG_MOUNT}:ro`,
+    // The directory, not the file: a single-file bind mount keeps the old inode after the bundle
+    // is rewritten atomically (rename), and the entrypoint must read the current file.
+    envMount: `./env:${ENV_MOUNT}:ro`,
+    nodeEnvFile: `${ENV_MOUNT}/${service.name}.env`,
     portMapping: `${publish}${service.publishPort}:${CONTAINER_PORT}`,
     // A replica's first start includes the base backup: give it time before failures count,
     // but not so long that a replica that cannot stream looks "starting" for an hour.
     startPeriod: service.role === 'replica' ? '10m' : '2m',
-    dependsOnPrimary: service.dependsOnPrimary,
+    dependsOn: service.dependsOn,
   };
 }
 
@@ -56,6 +61,7 @@ export function envFileView(config: Config, service: Service) {
       primaryHost: service.primaryHost ?? null,
       primaryPort: service.primaryPort ?? null,
       replicaName: service.replicaName ?? null,
+      peerHosts: service.peerHosts,
       pgdata: service.dataPath.pgdata,
     },
     primaryWaitTimeout: config.primaryWaitTimeout,
@@ -70,11 +76,11 @@ export function envFileView(config: Config, service: Service) {
 
 export const MAX_SLOT_WAL_KEEP_SIZE = '4GB';
 
-export function roleConfigView(config: Config, role: Service['role']) {
+/** The postgresql.conf and pg_hba.conf fragments: the same for every node. */
+export function configView(config: Config) {
   const cidr = config.replicationCidr;
   return {
     settings: nonSecretSettings(config),
-    role,
     listenAddresses: '*',
     maxSlotWalKeepSize: MAX_SLOT_WAL_KEEP_SIZE,
     replicationUser: config.replicationUser,

@@ -7,12 +7,12 @@ import { loadConfig } from '../../src/generate.js';
 import { compileTemplate, createRenderer } from '../../src/render/handlebars.js';
 import { readmeView } from '../../src/render/readme-view.js';
 import { services } from '../../src/render/topology.js';
-import { composeView, envFileView, roleConfigView } from '../../src/render/view.js';
+import { composeView, configView, envFileView } from '../../src/render/view.js';
 
 test('every view carries the non-secret settings by variable name, never a secret', () => {
   const config = loadConfig('node', { REPLICATION_ROLE: 'replica', PRIMARY_HOST: 'db1', REPLICATION_PASSWORD: 'Repl-Secret-9', PRIMARY_WAIT_TIMEOUT: '42' });
   const [service] = services(config);
-  const views = [composeView(config, 'x'), envFileView(config, service!), roleConfigView(config, 'replica'), readmeView(config, 'x')];
+  const views = [composeView(config, 'x'), envFileView(config, service!), configView(config), readmeView(config, 'x')];
   const keyed = (SETTINGS as readonly Setting[]).filter((s) => s.key !== undefined && s.type !== 'secret').map((s) => s.name);
   for (const view of views) {
     assert.deepEqual(Object.keys(view.settings).filter((name) => keyed.includes(name)).sort(), [...keyed].sort());
