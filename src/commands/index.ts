@@ -6,9 +6,10 @@
 // any other flag given with it is a usage error.
 import type { Command } from './command.js';
 import { render } from './render.js';
+import { switchover } from './switchover.js';
 import { wizard } from './wizard.js';
 
-export const VERBS: readonly Command[] = [];
+export const VERBS: readonly Command[] = [switchover];
 
 /** The command when no verb is given. */
 export function commandForFlags(given: ReadonlySet<string>): Command {

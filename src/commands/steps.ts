@@ -7,7 +7,7 @@ import { CliError } from '../errors.js';
 export interface StepContext {
   /** Replace the step's "left in this state" and "to recover" lines from here on. */
   left(state: string, recover?: string): void;
-  /** A detail line under the step (printed at once, indented). */
+  /** A detail line under the step (printed, indented, under its ✔ or ✖ line). */
   note(line: string): void;
 }
 
@@ -49,15 +49,17 @@ export async function runSteps(steps: readonly Step[], options: StepRunnerOption
   for (const [i, step] of steps.entries()) {
     let state = step.state;
     let recover = step.recover;
+    const notes: string[] = [];
     const ctx: StepContext = {
       left(s, r) { state = s; if (r !== undefined) recover = r; },
-      note(line) { options.say(`      ${line}`); },
+      note(line) { notes.push(`      ${line}`); },
     };
     const t0 = now();
     try {
       const detail = await step.run(ctx);
       const secs = ((now() - t0) / 1000).toFixed(1);
       options.say(`  ✔ ${i + 1}/${steps.length} ${step.title}${detail ? `: ${detail}` : ''} (${secs} s)`);
+      for (const line of notes) options.say(line);
     } catch (error) {
       const reason = error instanceof Error ? error.message : String(error);
       if (error instanceof StepAbort) {
@@ -65,6 +67,7 @@ export async function runSteps(steps: readonly Step[], options: StepRunnerOption
         recover = error.recover ?? recover;
       }
       options.say(`  ✖ ${i + 1}/${steps.length} ${step.title}`);
+      for (const line of notes) options.say(line);
       throw new StepFailed(step.title, reason, state, recover);
     }
   }
