@@ -5,6 +5,9 @@
 // walsender per replica.
 //
 //   node --import tsx bench/docker-vs-host.ts            # 3 runs of each (BENCH_RUNS=n to change)
+//   BENCH_MAJORS=15,17,18 BENCH_RUNS=5 node --import tsx bench/docker-vs-host.ts
+//                      # Docker only: up -> streaming per major (the rig's postgres:<major> images)
+//   BENCH_ENGINE=v1    # docker-compose v1 instead of Compose v2 (`docker compose up -d --wait`)
 //
 // Needs the rig (test/docker/rig.sh up, done here) and /usr/lib/postgresql/15/bin (or PG_BIN).
 // Everything listens on loopback or on the rig's own networks; everything is removed afterwards.
@@ -16,10 +19,13 @@ import { asPostgres, giveToPostgres, PG_BIN, postgresOwnedTempDir } from '../tes
 import { renderBundle } from '../test/e2e-docker/support/bundle.js';
 import { median, run, waitFor } from '../test/e2e-docker/support/process.js';
 import { Project } from '../test/e2e-docker/support/project.js';
+import { engineCommand, type EngineName } from '../test/e2e-docker/support/matrix.js';
 import { freePorts, rig } from '../test/e2e-docker/support/rig.js';
 import { waitStreaming } from '../test/e2e-docker/support/scenario.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? '3');
+const ENGINE: EngineName = process.env.BENCH_ENGINE === 'v1' ? 'v1' : 'v2';
+const MAJORS = process.env.BENCH_MAJORS?.split(/[\s,]+/).filter(Boolean).map(Number);
 const REPLICAS = 2;
 const bin = (name: string): string => join(PG_BIN, name);
 
@@ -91,23 +97,28 @@ async function hostRun(parallel: boolean): Promise<Timing> {
   }
 }
 
-async function dockerRun(): Promise<Timing> {
+/**
+ * One stack from `up` to every replica streaming. Compose v2 runs the README's command,
+ * `docker compose up -d --wait` (returns once all three are healthy); v1 runs `docker-compose up -d`
+ * (returns once the primary is healthy and the replicas are started).
+ */
+async function dockerRun(major = 15): Promise<Timing> {
   await rig();
   const dir = mkdtempSync(join(tmpdir(), 'pg-ha-bench-docker-'));
   const port = await freePorts(REPLICAS + 1);
-  const bundle = renderBundle(dir, 'stack', { PG_MAJOR: '15', REPLICA_COUNT: String(REPLICAS), PRIMARY_PORT: String(port) });
-  const project = new Project(`pgha-bench-${Math.random().toString(36).slice(2, 7)}`, dir);
+  const bundle = renderBundle(dir, 'stack', { PG_MAJOR: String(major), REPLICA_COUNT: String(REPLICAS), PRIMARY_PORT: String(port) });
+  const project = new Project(`pgha-bench-${Math.random().toString(36).slice(2, 7)}`, dir, ENGINE);
   const user = bundle.config.postgresUser;
   const primary = { project, service: 'primary', user };
   const refs = Array.from({ length: REPLICAS }, (_, i) => ({ node: { project, service: `replica${i + 1}`, user }, name: `replica${i + 1}` }));
   try {
     const started = Date.now();
     const streaming = waitStreaming(primary, refs, 180_000);
-    await project.up();
+    await project.up([], ENGINE === 'v2' ? ['--wait'] : []);
     const upReturned = Date.now() - started;
     await streaming;
     const total = Date.now() - started;
-    return { total, phases: { 'docker-compose up -d returned': upReturned, 'then until streaming': total - upReturned } };
+    return { total, phases: { [`${upCommand()} returned`]: upReturned, 'then until streaming': total - upReturned } };
   } finally {
     await project.down();
     rmSync(dir, { recursive: true, force: true });
@@ -123,7 +134,25 @@ function show(label: string, runs: Timing[]): number {
   return m;
 }
 
+function upCommand(): string {
+  return `${engineCommand(ENGINE)} up -d${ENGINE === 'v2' ? ' --wait' : ''}`;
+}
+
+/** Docker only, per major: up -> all replicas streaming. */
+async function perMajor(majors: readonly number[]): Promise<void> {
+  const results: [number, number][] = [];
+  for (const major of majors) {
+    await dockerRun(major); // warm-up: page cache, image layers; not counted
+    const runs: Timing[] = [];
+    for (let i = 0; i < RUNS; i++) runs.push(await dockerRun(major));
+    results.push([major, show(`PostgreSQL ${major}, ${upCommand()}, up -> ${REPLICAS} replicas streaming`, runs)]);
+  }
+  console.log(`\n| major | up -> ${REPLICAS} replicas streaming (median of ${RUNS}, ${engineCommand(ENGINE)}) |\n|---|---|`);
+  for (const [major, m] of results) console.log(`| ${major} | ${(m / 1000).toFixed(2)} s |`);
+}
+
 async function main(): Promise<void> {
+  if (MAJORS) return perMajor(MAJORS);
   const docker: Timing[] = [];
   const hostSequential: Timing[] = [];
   const hostParallel: Timing[] = [];
@@ -135,7 +164,7 @@ async function main(): Promise<void> {
     await delay(500);
   }
   console.log(`up -> ${REPLICAS} replicas streaming, PostgreSQL 15, this machine:`);
-  const d = show('docker (generated stack, docker-compose up -d)', docker);
+  const d = show(`docker (generated stack, ${upCommand()})`, docker);
   const hs = show('host, by hand, replicas one after the other', hostSequential);
   const hp = show('host, by hand, replicas cloned in parallel', hostParallel);
   console.log(`ratio docker / host(sequential) = ${(d / hs).toFixed(1)}x; docker / host(parallel) = ${(d / hp).toFixed(1)}x`);

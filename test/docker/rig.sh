@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# test/docker/rig.sh: a private Docker daemon plus a locally built `postgres:15`
-# image, for the pg-ha-init integration tests.
+# test/docker/rig.sh: a private Docker daemon, locally built `postgres:<major>`
+# images and Compose v2 as a Docker CLI plugin, for the pg-ha-init integration
+# tests.
 #
-#   rig.sh up      install what is missing, start the private dockerd, build the
-#                  image if it is not cached; prints the export lines on stdout
+#   rig.sh up      install what is missing (Compose v2 too), start the private
+#                  dockerd, build the images that are not cached (in parallel);
+#                  prints the export lines on stdout
 #                  (use: eval "$(test/docker/rig.sh up)")
 #   rig.sh down    stop the private dockerd and clean up after it (the image
 #                  cache in the data-root is kept)
@@ -26,6 +28,8 @@
 #   RIG_IPTABLES        false (default), true or auto; see choose_iptables
 #   RIG_START_TIMEOUT   seconds to wait for the daemon to answer (default 60)
 #   RIG_STOP_TIMEOUT    seconds to wait for the daemon to exit (default 60)
+#   RIG_IMAGES          the postgres:<major> images `up` ensures (default
+#                       "13 15 17 18", all the rig can build)
 set -Eeuo pipefail
 
 readonly RIG_NAME=pg-ha-init-rig
@@ -51,13 +55,18 @@ readonly LOCK_FILE=$RIG_LIB_DIR/lock
 readonly BUILD_DIR=$RIG_LIB_DIR/build
 readonly DOCKERD_LOG=$RIG_LOG_DIR/dockerd.log
 readonly DNS_LOG=$RIG_LOG_DIR/nxdns.log
-readonly BUILD_LOG=$RIG_LOG_DIR/build.log
 readonly TIMES_LOG=$RIG_LOG_DIR/build-times.log
 
-readonly IMAGE=postgres:15
-readonly BASE_IMAGE=pg-ha-init-rig/bookworm-pg15:base
+# The images the rig can build: PostgreSQL major -> the Debian suite that
+# ships postgresql-<major>. 14 and 16 are in no suite this mirror serves.
+declare -rA SUITE_OF=([13]=bullseye [15]=bookworm [17]=trixie [18]=sid)
+RIG_IMAGES=${RIG_IMAGES:-13 15 17 18}
 # Bump when the debootstrap/chroot recipe below changes: forces a base rebuild.
-readonly BASE_RECIPE=2
+readonly BASE_RECIPE=3
+# Compose v2: Debian's docker-compose package (Compose v2) from this suite,
+# installed as a Docker CLI plugin beside docker-compose v1.
+readonly COMPOSE_V2_SUITE=sid
+readonly COMPOSE_PLUGIN=/usr/local/lib/docker/cli-plugins/docker-compose
 readonly LABEL_KEY=org.pg-ha-init.rig.recipe
 # Debian packages the rig needs on the host (command that proves each is there).
 readonly HOST_PKGS=(docker.io docker-compose debootstrap iptables iproute2 util-linux python3)
@@ -334,6 +343,51 @@ choose_iptables() {
     ;;
   *) die "RIG_IPTABLES must be false, true or auto (got '$RIG_IPTABLES')" ;;
   esac
+}
+
+# Compose v2 as a Docker CLI plugin (`docker compose`), beside Debian's
+# docker-compose v1, which stays. Bookworm has no Compose v2 package; Debian's
+# docker-compose package in trixie and later is Compose v2, a static-ish Go
+# binary that needs only libc >= 2.34. apt downloads it through a temporary
+# sources list (the host's own apt set-up is not changed), dpkg-deb unpacks it,
+# and the binary is installed in the system-wide plugin directory.
+ensure_compose_v2() {
+  if [[ -x $COMPOSE_PLUGIN ]] && "$COMPOSE_PLUGIN" version --short >/dev/null 2>&1; then
+    return 0
+  fi
+  local mirror tmp deb version rc=0
+  mirror=$(apt_mirror_for bookworm)
+  [[ -n $mirror ]] || die "no apt source for suite 'bookworm'; cannot find a Debian mirror for Compose v2"
+  tmp=$(mktemp -d)
+  mkdir -p "$tmp/lists/partial" "$tmp/cache/archives/partial" "$tmp/parts" "$tmp/unpacked"
+  printf 'deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] %s %s main\n' "$mirror" "$COMPOSE_V2_SUITE" >"$tmp/sources.list"
+  local -a apt_opts=(
+    -o "Dir::Etc::SourceList=$tmp/sources.list" -o "Dir::Etc::SourceParts=$tmp/parts"
+    -o "Dir::State::Lists=$tmp/lists" -o "Dir::Cache=$tmp/cache"
+    -o Acquire::Languages=none -o APT::Sandbox::User=root
+    # This mirror's sid Release is past its Valid-Until date (still signed).
+    -o Acquire::Check-Valid-Until=false
+  )
+  log "installing Compose v2 from Debian $COMPOSE_V2_SUITE's docker-compose package as $COMPOSE_PLUGIN"
+  {
+    apt-get "${apt_opts[@]}" update &&
+      (cd "$tmp" && apt-get "${apt_opts[@]}" download docker-compose)
+  } >"$RIG_LOG_DIR/compose-v2.log" 2>&1 || rc=$?
+  deb=$(find "$tmp" -maxdepth 1 -name 'docker-compose_*.deb' -print -quit)
+  if ((rc != 0)) || [[ -z $deb ]]; then
+    tail -n 20 "$RIG_LOG_DIR/compose-v2.log" >&2 || true
+    rm -rf "$tmp"
+    die "could not download docker-compose (Compose v2) from $COMPOSE_V2_SUITE (log: $RIG_LOG_DIR/compose-v2.log)"
+  fi
+  dpkg-deb -x "$deb" "$tmp/unpacked"
+  if [[ ! -f $tmp/unpacked/usr/libexec/docker/cli-plugins/docker-compose ]]; then
+    rm -rf "$tmp"
+    die "$deb holds no usr/libexec/docker/cli-plugins/docker-compose; is it still Compose v2?"
+  fi
+  install -D -m 0755 "$tmp/unpacked/usr/libexec/docker/cli-plugins/docker-compose" "$COMPOSE_PLUGIN"
+  rm -rf "$tmp"
+  version=$("$COMPOSE_PLUGIN" version --short) || die "$COMPOSE_PLUGIN does not run"
+  log "Compose v2 $version installed; docker-compose v1 is unchanged"
 }
 
 # ------------------------------------------------------ stale-state cleanup
@@ -644,34 +698,52 @@ apt_mirror_for() {
   done | head -n 1
 }
 
+# The recipe of one image: the base recipe, its suite and major, the Dockerfile.
 recipe_hash() {
-  { printf 'base=%s\n' "$BASE_RECIPE"; cat "$DOCKERFILE"; } | sha256sum | cut -c1-16
+  local major=$1
+  { printf 'base=%s suite=%s major=%s\n' "$BASE_RECIPE" "${SUITE_OF[$major]}" "$major"; cat "$DOCKERFILE"; } |
+    sha256sum | cut -c1-16
 }
 
 image_label() {
   rig_docker image inspect --format "{{ index .Config.Labels \"$LABEL_KEY\" }}" "$1" 2>/dev/null || true
 }
 
+base_image() { printf 'pg-ha-init-rig/%s-pg%s:base\n' "${SUITE_OF[$1]}" "$1"; }
+base_label() { printf 'base-%s-%s-pg%s\n' "$BASE_RECIPE" "${SUITE_OF[$1]}" "$1"; }
+build_log() { printf '%s/build-pg%s.log\n' "$RIG_LOG_DIR" "$1"; }
+
+# The official image's data layout per major (see Dockerfile): PGDATA and the VOLUME.
+pgdata_of() {
+  if (($1 >= 18)); then printf '/var/lib/postgresql/%s/docker\n' "$1"; else printf '/var/lib/postgresql/data\n'; fi
+}
+volume_of() {
+  if (($1 >= 18)); then printf '/var/lib/postgresql\n'; else printf '/var/lib/postgresql/data\n'; fi
+}
+
 cleanup_build_dir() {
-  unmount_under "$BUILD_DIR"
-  if [[ -d $BUILD_DIR ]]; then
-    if grep -q " $BUILD_DIR/" /proc/self/mountinfo; then
-      die "something is still mounted under $BUILD_DIR; refusing to delete it"
+  local dir=$1
+  unmount_under "$dir"
+  if [[ -d $dir ]]; then
+    if grep -q " $dir/" /proc/self/mountinfo; then
+      die "something is still mounted under $dir; refusing to delete it"
     fi
-    rm -rf --one-file-system "$BUILD_DIR"
+    rm -rf --one-file-system "$dir"
   fi
 }
 
-# The chroot part of the base image, run with bash inside the new root.
+# The chroot part of a base image, run with bash inside the new root; $1 is
+# the PostgreSQL major.
 # shellcheck disable=SC2016 # expanded inside the chroot, not here
 readonly CHROOT_SCRIPT='
 set -Eeuo pipefail
+major=$1
 export DEBIAN_FRONTEND=noninteractive LC_ALL=C
 # No /dev/pts in the chroot: tell dpkg not to look for a pty.
 echo "Dpkg::Use-Pty \"0\";" >/etc/apt/apt.conf.d/99rig-nopty
 apt-get update
 # postgresql-common first, so that create_main_cluster = false is in place
-# before postgresql-15 is configured (no "main" cluster in the image).
+# before postgresql-N is configured (no "main" cluster in the image).
 apt-get install -y --no-install-recommends postgresql-common
 conf=/etc/postgresql-common/createcluster.conf
 if grep -Eq "^[#[:space:]]*create_main_cluster[[:space:]]*=" "$conf"; then
@@ -680,7 +752,8 @@ else
   echo "create_main_cluster = false" >>"$conf"
 fi
 grep -qx "create_main_cluster = false" "$conf"
-apt-get install -y --no-install-recommends postgresql-15 gosu locales
+# xz-utils and zstd: the official image has them (compressed initdb.d scripts).
+apt-get install -y --no-install-recommends "postgresql-$major" gosu locales xz-utils zstd
 if [ -n "$(ls -A /etc/postgresql 2>/dev/null)" ]; then
   echo "a cluster was created in /etc/postgresql despite create_main_cluster = false" >&2
   exit 1
@@ -690,87 +763,134 @@ rm -f /etc/apt/apt.conf.d/99rig-nopty
 rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin /var/cache/debconf/*-old /var/log/apt/* /var/log/dpkg.log /var/log/alternatives.log /var/log/bootstrap.log
 '
 
+# The apt sources of a suite inside its chroot: the suite, and for a release
+# its -updates and -security suites (security from this machine's security
+# mirror, when it has one). sid has neither.
+chroot_sources() {
+  local suite=$1 mirror=$2 security=$3
+  printf 'deb %s %s main\n' "$mirror" "$suite"
+  [[ $suite != sid ]] || return 0
+  printf 'deb %s %s-updates main\n' "$mirror" "$suite"
+  [[ -z $security ]] || printf 'deb %s %s-security main\n' "$security" "$suite"
+}
+
+# debootstrap the major's suite, install PostgreSQL in it, import it as the
+# base image. Runs in a subshell of its own (builds run in parallel).
 build_base() {
-  local mirror security rootfs=$BUILD_DIR/rootfs proxy=""
+  local major=$1 suite=${SUITE_OF[$1]} log mirror security dir rootfs proxy="" base
+  log=$(build_log "$major")
+  base=$(base_image "$major")
+  dir=$BUILD_DIR/pg$major
+  rootfs=$dir/rootfs
   mirror=$(apt_mirror_for bookworm)
-  [[ -n $mirror ]] || die "no apt source for suite 'bookworm' in /etc/apt/sources.list.d/*.sources or sources.list; add one (URIs: <debian mirror>, Suites: bookworm)"
+  [[ -n $mirror ]] || die "no apt source for suite 'bookworm' in /etc/apt/sources.list.d/*.sources or sources.list; add one (URIs: <debian mirror>, Suites: bookworm); the rig takes every suite from that mirror"
   security=$(apt_mirror_for bookworm-security)
-  cleanup_build_dir
+  cleanup_build_dir "$dir"
   mkdir -p "$rootfs"
   # Honour an apt proxy, if this machine's apt uses one.
   eval "$(apt-config shell proxy Acquire::http::Proxy)"
-  log "debootstrap --variant=minbase bookworm from $mirror (log: $BUILD_LOG)"
-  if ! env ${proxy:+"http_proxy=$proxy"} debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >>"$BUILD_LOG" 2>&1; then
-    tail -n 30 "$BUILD_LOG" >&2 || true
-    die "debootstrap failed (full log: $BUILD_LOG)"
+  log "pg$major: debootstrap --variant=minbase $suite from $mirror (log: $log)"
+  if ! env ${proxy:+"http_proxy=$proxy"} debootstrap --variant=minbase "$suite" "$rootfs" "$mirror" >>"$log" 2>&1; then
+    tail -n 30 "$log" >&2 || true
+    die "pg$major: debootstrap $suite failed (full log: $log)"
   fi
-  rm -f "$rootfs/etc/apt/sources.list"
-  {
-    printf 'deb %s bookworm main\n' "$mirror"
-    printf 'deb %s bookworm-updates main\n' "$mirror"
-    [[ -z $security ]] || printf 'deb %s bookworm-security main\n' "$security"
-  } >"$rootfs/etc/apt/sources.list"
+  chroot_sources "$suite" "$mirror" "$security" >"$rootfs/etc/apt/sources.list"
   if [[ -n $proxy ]]; then
     printf 'Acquire::http::Proxy "%s";\n' "$proxy" >"$rootfs/etc/apt/apt.conf.d/99rig-proxy"
+  fi
+  if [[ $suite == sid ]]; then
+    # This mirror's sid Release is past its Valid-Until date; the packages are
+    # still signed and verified.
+    printf 'Acquire::Check-Valid-Until "false";\n' >"$rootfs/etc/apt/apt.conf.d/99rig-valid-until"
   fi
   printf '#!/bin/sh\nexit 101\n' >"$rootfs/usr/sbin/policy-rc.d"
   chmod 0755 "$rootfs/usr/sbin/policy-rc.d"
   cp /etc/resolv.conf "$rootfs/etc/resolv.conf" 2>/dev/null || true
   # Never leave /proc mounted in the build root, whatever happens.
-  trap 'unmount_under "$BUILD_DIR"' EXIT
+  trap 'unmount_under "$dir"' EXIT
   mount -t proc proc "$rootfs/proc"
-  log "installing postgresql-15 gosu locales in the chroot"
+  log "pg$major: installing postgresql-$major gosu locales in the $suite chroot"
   if ! chroot "$rootfs" /usr/bin/env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root \
-    /bin/bash -c "$CHROOT_SCRIPT" >>"$BUILD_LOG" 2>&1; then
+    /bin/bash -c "$CHROOT_SCRIPT" chroot-script "$major" >>"$log" 2>&1; then
     umount "$rootfs/proc" || umount -l "$rootfs/proc" || true
-    tail -n 30 "$BUILD_LOG" >&2 || true
-    die "installing PostgreSQL in the chroot failed (full log: $BUILD_LOG)"
+    tail -n 30 "$log" >&2 || true
+    die "pg$major: installing PostgreSQL in the $suite chroot failed (full log: $log)"
   fi
   umount "$rootfs/proc" || umount -l "$rootfs/proc"
   mountpoint -q "$rootfs/proc" && die "could not unmount $rootfs/proc"
   # Nothing of this machine's network set-up goes into the image; Docker
   # provides /dev, /etc/resolv.conf, /etc/hosts and /etc/hostname at run time.
-  rm -f "$rootfs/etc/apt/apt.conf.d/99rig-proxy"
+  rm -f "$rootfs/etc/apt/apt.conf.d/99rig-proxy" "$rootfs/etc/apt/apt.conf.d/99rig-valid-until"
   : >"$rootfs/etc/resolv.conf"
   find "$rootfs/dev" -mindepth 1 -delete
-  log "importing the root filesystem as $BASE_IMAGE"
+  log "pg$major: importing the root filesystem as $base"
   tar --numeric-owner -C "$rootfs" -c . |
-    rig_docker import --change "LABEL $LABEL_KEY=base-$BASE_RECIPE" - "$BASE_IMAGE" >/dev/null
-  cleanup_build_dir
+    rig_docker import --change "LABEL $LABEL_KEY=$(base_label "$major")" - "$base" >/dev/null
+  cleanup_build_dir "$dir"
   trap - EXIT
 }
 
-ensure_image() {
-  local want have start end
-  [[ -f $DOCKERFILE ]] || die "missing $DOCKERFILE"
-  want=$(recipe_hash)
-  have=$(image_label "$IMAGE")
-  if [[ $have == "$want" ]]; then
-    log "image $IMAGE is cached (recipe $want)"
-    return 0
-  fi
-  if [[ -n $have ]]; then
-    log "image $IMAGE is from another recipe ($have, want $want); rebuilding"
-  elif rig_docker image inspect "$IMAGE" >/dev/null 2>&1; then
-    log "image $IMAGE exists but was not built by the rig; rebuilding"
-  fi
+# Build postgres:<major> (and its base when that is not cached); its own log.
+build_image() {
+  local major=$1 image=postgres:$1 want log base start end
+  want=$(recipe_hash "$major")
+  log=$(build_log "$major")
+  base=$(base_image "$major")
   start=$(date +%s)
-  : >"$BUILD_LOG"
-  if [[ $(image_label "$BASE_IMAGE") != "base-$BASE_RECIPE" ]]; then
-    build_base
+  : >"$log"
+  if [[ $(image_label "$base") != "$(base_label "$major")" ]]; then
+    build_base "$major"
   else
-    log "base image $BASE_IMAGE is cached"
+    log "pg$major: base image $base is cached"
   fi
-  log "docker build -t $IMAGE from $DOCKERFILE"
-  if ! rig_docker build --build-arg "BASE_IMAGE=$BASE_IMAGE" --label "$LABEL_KEY=$want" \
-    -t "$IMAGE" - <"$DOCKERFILE" >>"$BUILD_LOG" 2>&1; then
-    tail -n 30 "$BUILD_LOG" >&2 || true
-    die "docker build failed (full log: $BUILD_LOG)"
+  log "pg$major: docker build -t $image from $DOCKERFILE"
+  if ! rig_docker build --build-arg "BASE_IMAGE=$base" --build-arg "PG_MAJOR=$major" \
+    --build-arg "PGDATA=$(pgdata_of "$major")" --build-arg "PG_VOLUME=$(volume_of "$major")" \
+    --label "$LABEL_KEY=$want" -t "$image" - <"$DOCKERFILE" >>"$log" 2>&1; then
+    tail -n 30 "$log" >&2 || true
+    die "pg$major: docker build failed (full log: $log)"
   fi
-  rig_docker image prune -f >/dev/null 2>&1 || true
   end=$(date +%s)
-  printf '%s build of %s took %ss\n' "$(date -u +%FT%TZ)" "$IMAGE" "$((end - start))" >>"$TIMES_LOG"
-  log "built $IMAGE in $((end - start))s"
+  printf '%s build of %s took %ss\n' "$(date -u +%FT%TZ)" "$image" "$((end - start))" >>"$TIMES_LOG"
+  log "pg$major: built $image in $((end - start))s"
+}
+
+# The images in RIG_IMAGES that are missing or from another recipe are built,
+# all at once: each build waits mostly on the mirror and on dpkg, so two cores
+# carry them in parallel (see README for the times).
+ensure_images() {
+  local major want have start i
+  local -a todo=() pids=() failed=()
+  [[ -f $DOCKERFILE ]] || die "missing $DOCKERFILE"
+  for major in $RIG_IMAGES; do
+    [[ -n ${SUITE_OF[$major]:-} ]] ||
+      die "RIG_IMAGES: no Debian suite here ships PostgreSQL $major (the rig builds ${!SUITE_OF[*]})"
+    want=$(recipe_hash "$major")
+    have=$(image_label "postgres:$major")
+    if [[ $have == "$want" ]]; then
+      log "image postgres:$major is cached (recipe $want)"
+      continue
+    fi
+    if [[ -n $have ]]; then
+      log "image postgres:$major is from another recipe ($have, want $want); rebuilding"
+    elif rig_docker image inspect "postgres:$major" >/dev/null 2>&1; then
+      log "image postgres:$major exists but was not built by the rig; rebuilding"
+    fi
+    todo+=("$major")
+  done
+  ((${#todo[@]} > 0)) || return 0
+  start=$(date +%s)
+  for major in "${todo[@]}"; do
+    build_image "$major" &
+    pids+=("$!")
+  done
+  for i in "${!todo[@]}"; do
+    wait "${pids[$i]}" || failed+=("${todo[$i]}")
+  done
+  rig_docker image prune -f >/dev/null 2>&1 || true
+  ((${#failed[@]} == 0)) || die "building postgres:${failed[*]} failed (logs: $RIG_LOG_DIR/build-pg*.log)"
+  printf '%s built %s in parallel in %ss\n' "$(date -u +%FT%TZ)" "${todo[*]}" "$(($(date +%s) - start))" >>"$TIMES_LOG"
+  log "built postgres:{${todo[*]}} in $(($(date +%s) - start))s"
 }
 
 # ------------------------------------------------------------- commands
@@ -794,7 +914,8 @@ cmd_up() {
     clean_stale
     start_daemon
   fi
-  ensure_image
+  ensure_compose_v2
+  ensure_images
   log "up in $((($(date +%s%N) - t0) / 1000000)) ms; source $ENV_FILE or eval this output"
   grep '^export ' "$ENV_FILE"
 }

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # test/docker/smoke.sh: prove that the Docker test rig works.
 #
-# Brings the rig up (test/docker/rig.sh up), checks the postgres:15 image, the
-# Compose features pg-ha-init relies on under docker-compose 1.29 (Compose
+# Brings the rig up (test/docker/rig.sh up), checks the postgres:13, 15, 17
+# and 18 images (the official layout per major) and that Compose v2 answers
+# beside v1, then the Compose features pg-ha-init relies on under docker-compose 1.29 (Compose
 # Specification file with no `version:` key, healthcheck + depends_on
 # condition service_healthy, file-based secrets without swarm, extra_hosts
 # host-gateway, a published port reached from a second compose project), then
@@ -90,14 +91,29 @@ image_initdb_as_postgres() {
   [[ $out == ok ]]
 }
 
+# image_facts MAJOR: uid/gid 999, PG_MAJOR, PGDATA and VOLUME as the
+# official image of that major has them, LANG, PATH, gosu, stop signal, no
+# entrypoint.
 image_facts() {
-  # uid/gid 999, PGDATA, LANG, PATH, stop signal, no entrypoint.
-  local facts
-  facts=$(docker run --rm postgres:15 bash -c \
-    'echo "$(id -u postgres):$(id -g postgres) $PGDATA $LANG $(command -v pg_ctl)"')
+  local major=$1 pgdata volume facts
+  if ((major >= 18)); then
+    pgdata=/var/lib/postgresql/$major/docker volume=/var/lib/postgresql
+  else
+    pgdata=/var/lib/postgresql/data volume=/var/lib/postgresql/data
+  fi
+  # shellcheck disable=SC2016 # expanded in the container
+  facts=$(docker run --rm "postgres:$major" bash -c \
+    'echo "$(id -u postgres):$(id -g postgres) $PG_MAJOR $PGDATA $LANG $(command -v pg_ctl) $(command -v gosu)"')
   echo "$facts"
-  [[ $facts == "999:999 /var/lib/postgresql/data en_US.utf8 /usr/lib/postgresql/15/bin/pg_ctl" ]] &&
-    [[ $(docker image inspect -f '{{.Config.StopSignal}} {{json .Config.Entrypoint}}' postgres:15) == "SIGINT null" ]]
+  [[ $facts == "999:999 $major $pgdata en_US.utf8 /usr/lib/postgresql/$major/bin/pg_ctl /usr/sbin/gosu" ]] &&
+    [[ $(docker image inspect -f '{{.Config.StopSignal}} {{json .Config.Entrypoint}} {{json .Config.Volumes}}' "postgres:$major") == "SIGINT null {\"$volume\":{}}" ]]
+}
+
+# Compose v2, the CLI plugin rig.sh installs, beside docker-compose v1.
+compose_v2() {
+  docker compose version &&
+    docker-compose version --short &&
+    docker compose -p "$PROJECT_PREFIX-v2" -f "$FIXTURES/a.yml" config -q
 }
 
 compose_config_no_version() {
@@ -210,7 +226,10 @@ export SMOKE_PORT SMOKE_SECRET_FILE=$work/pg_password SMOKE_SECRETS_DIR=$work/se
 
 check "docker run postgres:15 postgres --version" image_version
 check "initdb as user postgres" image_initdb_as_postgres
-check "image: uid/gid 999, PGDATA, LANG, PATH, STOPSIGNAL, no ENTRYPOINT" image_facts
+for major in 13 15 17 18; do
+  check "postgres:$major: uid/gid 999, PG_MAJOR, PGDATA, VOLUME, LANG, PATH, gosu, STOPSIGNAL, no ENTRYPOINT" image_facts "$major"
+done
+check "Compose v2 (docker compose) beside docker-compose v1" compose_v2
 check "docker-compose 1.29 accepts files without version:" compose_config_no_version
 check "file secrets without swarm: mode/owner as on the host" secrets_modes
 check "healthcheck + depends_on condition service_healthy" healthy_dependency

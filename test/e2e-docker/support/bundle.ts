@@ -1,7 +1,8 @@
 // Bundles rendered by the real renderer (loadConfig + generate from src/generate.ts), exactly as
 // `pg-ha-init --stack` / `--from-env` would write them.
 import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, posix } from 'node:path';
+import { parse } from 'yaml';
 import type { Config, RawSettings } from '../../../src/config/model.js';
 import type { Mode } from '../../../src/config/settings.js';
 import { generate, loadConfig } from '../../../src/generate.js';
@@ -26,6 +27,48 @@ function readSecret(dir: string, name: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * KEY=value lines of an env file, read literally: what the entrypoint must receive, whatever a
+ * Compose engine might make of `$`, quotes or ` #` (compose-v2.test.ts).
+ */
+export function literalEnv(text: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const line of text.split('\n')) {
+    if (line === '' || line.startsWith('#')) continue;
+    const at = line.indexOf('=');
+    out[line.slice(0, at)] = line.slice(at + 1);
+  }
+  return out;
+}
+
+/**
+ * Where a service keeps its data, as the bundle says (compose.yaml's first volume, the env file's
+ * PGDATA): up to 17 the volume is /var/lib/postgresql/data and PGDATA its pgdata/; from 18 the
+ * volume is /var/lib/postgresql and PGDATA 18/docker in it. `inVolume` is PGDATA relative to the
+ * volume, `staging(kind)` the entrypoint's sibling staging directory (kind: clone or init).
+ */
+export interface DataLayout {
+  volumeName: string;
+  mount: string;
+  pgdata: string;
+  inVolume: string;
+  staging(kind: 'clone' | 'init'): string;
+}
+
+export function dataLayout(bundle: Bundle, service: string): DataLayout {
+  const compose = parse(bundle.read('compose.yaml')) as { services: Record<string, { volumes: string[]; env_file: string[] }> };
+  const svc = compose.services[service];
+  if (!svc) throw new Error(`${bundle.dir}: no service ${service}`);
+  const [volumeName = '', mount = ''] = (svc.volumes[0] ?? '').split(':');
+  const pgdata = literalEnv(bundle.read(svc.env_file[0] ?? '')).PGDATA;
+  if (!pgdata || !pgdata.startsWith(`${mount}/`)) throw new Error(`${service}: PGDATA ${pgdata} is not inside the volume at ${mount}`);
+  const inVolume = posix.relative(mount, pgdata);
+  return {
+    volumeName, mount, pgdata, inVolume,
+    staging: (kind) => posix.join(posix.dirname(inVolume), `.${posix.basename(inVolume)}.${kind}`),
+  };
 }
 
 export function renderBundle(dir: string, mode: Mode, settings: RawSettings): Bundle {

@@ -1,4 +1,5 @@
-// The Docker engine under test: test/docker/rig.sh's private dockerd and its postgres:15 image.
+// The Docker engine under test: test/docker/rig.sh's private dockerd, its postgres:<major> images
+// and Compose v2 (the CLI plugin rig.sh installs) beside docker-compose v1.
 // Brought up once per test file (rig.sh up is idempotent and takes a lock), never taken down
 // here: the runner does that after the whole suite.
 import { dirname, resolve } from 'node:path';
@@ -7,7 +8,11 @@ import { run, type RunOptions, type RunResult } from './process.js';
 
 export const REPO = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
 const RIG_SCRIPT = resolve(REPO, 'test/docker/rig.sh');
-export const IMAGE = 'postgres:15';
+
+/** The rig's stand-in for the official image of that major. */
+export function imageFor(major: number): string {
+  return `postgres:${major}`;
+}
 
 export interface Rig {
   dockerHost: string;
@@ -19,7 +24,10 @@ export interface Rig {
 
 let rigPromise: Promise<Rig> | undefined;
 
-/** `rig.sh up` (first build of the image may take ~90 s), then check the image is there. */
+/**
+ * `rig.sh up` (the first build of the images takes a few minutes; RIG_IMAGES narrows them), then
+ * check that Compose v2 answers through the docker CLI, as a user's `docker compose` would.
+ */
 export function rig(): Promise<Rig> {
   rigPromise ??= (async () => {
     const up = await run('bash', [RIG_SCRIPT, 'up'], { timeoutMs: 15 * 60_000 });
@@ -39,7 +47,7 @@ export function rig(): Promise<Rig> {
       // docker-compose 1.29 waits this long for the daemon's answers (default 60 s).
       COMPOSE_HTTP_TIMEOUT: '120',
     };
-    await run('docker', ['image', 'inspect', '--format', '{{.Id}}', IMAGE], { env });
+    await run('docker', ['compose', 'version'], { env });
     return { dockerHost, gateway, env };
   })();
   return rigPromise;
@@ -48,6 +56,18 @@ export function rig(): Promise<Rig> {
 export async function docker(args: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   const { env } = await rig();
   return run('docker', args, { ...options, env });
+}
+
+const checked = new Map<number, Promise<unknown>>();
+
+/** Fails with a clear message when the rig has no image for this major (RIG_IMAGES left it out). */
+export function requireImage(major: number): Promise<unknown> {
+  if (!checked.has(major)) {
+    checked.set(major, docker(['image', 'inspect', '--format', '{{.Id}}', imageFor(major)]).catch(() => {
+      throw new Error(`the rig has no ${imageFor(major)}; run RIG_IMAGES="${major}" test/docker/rig.sh up`);
+    }));
+  }
+  return checked.get(major) as Promise<unknown>;
 }
 
 export { freePorts } from '../../support/ports.js';

@@ -1,17 +1,18 @@
 // A scenario owns its bundles and compose projects: every project it creates is taken down
-// (`docker-compose down -v --remove-orphans`) in t.after, also when the test failed, and on a
-// failure the projects' logs are printed first. It also times phases and reports figures.
+// (`<engine> down -v --remove-orphans`) in t.after, also when the test failed, and on a failure
+// the projects' logs are printed first. It also times phases and reports figures. A scenario runs
+// on one variant of the matrix (support/matrix.ts): its bundles are rendered for that PostgreSQL
+// major and its projects driven by that Compose engine.
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestContext } from 'node:test';
 import type { RawSettings } from '../../../src/config/model.js';
 import { renderBundle, type Bundle } from './bundle.js';
+import { describe, type Variant } from './matrix.js';
 import { seconds, tail, waitFor } from './process.js';
 import { Project, type ReplicationRow } from './project.js';
-import { docker, freePorts, rig, type Rig } from './rig.js';
-
-export const PG_MAJOR = '15';
+import { docker, freePorts, requireImage, rig, type Rig } from './rig.js';
 
 /** A database node: the service `service` of `project`, queried as `user`. */
 export interface Node {
@@ -56,14 +57,22 @@ export class Scenario {
   private readonly dirs: string[] = [];
   readonly figures: [string, string][] = [];
 
-  constructor(readonly t: TestContext, readonly title: string, readonly rig: Rig) {}
+  constructor(readonly t: TestContext, readonly title: string, readonly rig: Rig, readonly variant: Variant) {}
+
+  /** PG_MAJOR for every bundle of this scenario. */
+  get pgMajor(): string {
+    return String(this.variant.major);
+  }
 
   /** A figure for the report: printed when the scenario ends and (with PG_HA_E2E_METRICS) appended as JSON. */
   metric(name: string, value: number | string, unit = ''): void {
     const shown = typeof value === 'number' && unit === 'ms' ? seconds(value) : `${value}${unit && unit !== 'ms' ? ` ${unit}` : ''}`;
     this.figures.push([name, shown]);
     const file = process.env.PG_HA_E2E_METRICS;
-    if (file) appendFileSync(file, `${JSON.stringify({ scenario: this.title, name, value, unit, at: new Date().toISOString() })}\n`);
+    if (file) {
+      const { major, engine } = this.variant;
+      appendFileSync(file, `${JSON.stringify({ scenario: this.title, major, engine, name, value, unit, at: new Date().toISOString() })}\n`);
+    }
   }
 
   /** Time `fn` and report it as a figure in ms. */
@@ -82,7 +91,7 @@ export class Scenario {
 
   project(label: string, dir: string): Project {
     const suffix = Math.random().toString(36).slice(2, 7);
-    const project = new Project(`pgha-${slugify(label)}-${suffix}`, dir);
+    const project = new Project(`pgha-${slugify(label)}-${suffix}`, dir, this.variant.engine);
     this.projects.push(project);
     return project;
   }
@@ -92,7 +101,7 @@ export class Scenario {
     const count = Number(settings.REPLICA_COUNT ?? '2');
     const port = await freePorts(count + 1);
     const dir = this.tmp(slugify(label));
-    const bundle = renderBundle(dir, 'stack', { PG_MAJOR, REPLICA_COUNT: String(count), PRIMARY_PORT: String(port), ...settings });
+    const bundle = renderBundle(dir, 'stack', { PG_MAJOR: this.pgMajor, REPLICA_COUNT: String(count), PRIMARY_PORT: String(port), ...settings });
     const project = this.project(label, dir);
     const user = bundle.config.postgresUser;
     const replicas = Array.from({ length: count }, (_, i) => ({ project, service: `replica${i + 1}`, user }));
@@ -111,7 +120,7 @@ export class Scenario {
   async perHostPrimary(label: string, settings: RawSettings): Promise<PerHostPrimary> {
     const port = await freePorts(1);
     const dir = this.tmp(`${slugify(label)}-primary`);
-    const bundle = renderBundle(dir, 'node', { PG_MAJOR, REPLICATION_ROLE: 'primary', PRIMARY_PORT: String(port), ...settings });
+    const bundle = renderBundle(dir, 'node', { PG_MAJOR: this.pgMajor, REPLICATION_ROLE: 'primary', PRIMARY_PORT: String(port), ...settings });
     const project = this.project(`${label}-primary`, dir);
     await project.compose(['up', '--no-start']);
     const networkGateway = await this.networkGateway(project);
@@ -135,7 +144,7 @@ export class Scenario {
     const name = settings.REPLICA_NAME ?? 'replica1';
     const dir = this.tmp(`${slugify(label)}-${name}`);
     const bundle = renderBundle(dir, 'node', {
-      PG_MAJOR, REPLICATION_ROLE: 'replica', PRIMARY_HOST: this.rig.gateway, PRIMARY_PORT: String(primaryPort),
+      PG_MAJOR: this.pgMajor, REPLICATION_ROLE: 'replica', PRIMARY_HOST: this.rig.gateway, PRIMARY_PORT: String(primaryPort),
       REPLICA_PORT: String(port), REPLICA_NAME: name, ...settings,
     });
     const project = this.project(`${label}-${name}`, dir);
@@ -168,7 +177,7 @@ export class Scenario {
   async dumpLogs(): Promise<void> {
     for (const project of this.projects) {
       const logs = await project.logs().catch((e: Error) => `(no logs: ${e.message})`);
-      console.error(`\n===== docker-compose -p ${project.name} logs (${project.dir}) =====\n${tail(logs, 400)}`);
+      console.error(`\n===== ${project.command} -p ${project.name} logs (${project.dir}) =====\n${tail(logs, 400)}`);
     }
   }
 
@@ -180,11 +189,13 @@ export class Scenario {
 }
 
 /**
- * Run a scenario: rig up, body, logs on failure, teardown in t.after (also on failure), and its
- * duration reported.
+ * Run a scenario on one variant: rig up, body, logs on failure, teardown in t.after (also on
+ * failure), and its duration reported.
  */
-export async function scenario(t: TestContext, title: string, body: (s: Scenario) => Promise<void>): Promise<void> {
-  const s = new Scenario(t, title, await rig());
+export async function scenario(t: TestContext, title: string, variant: Variant, body: (s: Scenario) => Promise<void>): Promise<void> {
+  const r = await rig();
+  await requireImage(variant.major);
+  const s = new Scenario(t, `${title} [${describe(variant)}]`, r, variant);
   t.after(() => s.cleanup());
   const started = Date.now();
   try {
