@@ -7,9 +7,10 @@
 import type { Command } from './command.js';
 import { render } from './render.js';
 import { status } from './status.js';
+import { switchover } from './switchover.js';
 import { wizard } from './wizard.js';
 
-export const VERBS: readonly Command[] = [status];
+export const VERBS: readonly Command[] = [status, switchover];
 
 /** The command when no verb is given. */
 export function commandForFlags(given: ReadonlySet<string>): Command {

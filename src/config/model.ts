@@ -77,7 +77,13 @@ function buildSchema(mode: Mode, readFile: (path: string) => string) {
     }
 
     const role = mode === 'stack' ? 'primary' : readRole(raw.REPLICATION_ROLE, report);
-    const primaryHost = mode === 'stack' ? 'primary' : readPrimaryHost(role, raw.PRIMARY_HOST, report);
+    const primaryService = resolved.PRIMARY_SERVICE ?? 'primary';
+    const replicaNumber = /^replica(\d+)$/u.exec(primaryService)?.[1];
+    if (mode === 'stack' && replicaNumber !== undefined && Number(replicaNumber) > Number(resolved.REPLICA_COUNT)) {
+      report('PRIMARY_SERVICE', `is "${primaryService}", but the stack has ${resolved.REPLICA_COUNT} replica(s)`, 'set PRIMARY_SERVICE to primary or replicaN with N at most REPLICA_COUNT');
+    }
+    // In a stack, replicas dial the primary service by its name on the compose network.
+    const primaryHost = mode === 'stack' ? primaryService : readPrimaryHost(role, raw.PRIMARY_HOST, report);
     const { REPLICATION_USER: replicationUser, POSTGRES_USER: postgresUser } = resolved;
     if (replicationUser === postgresUser && roleNameProblem(replicationUser ?? '') === undefined) {
       report('REPLICATION_USER', `is the same role as POSTGRES_USER ("${postgresUser}")`, 'use a dedicated role, e.g. REPLICATION_USER=replicator');

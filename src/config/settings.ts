@@ -115,6 +115,14 @@ export const SETTINGS = [
     flag: { name: 'replicas', arg: 'N' }, prompt: `How many replicas (1-${MAX_REPLICAS})?`,
   },
   {
+    // Checked against REPLICA_COUNT in model.ts. Day-2 commands (switchover) change it; the
+    // bundle is then re-rendered so that its files match the live topology.
+    name: 'PRIMARY_SERVICE', key: 'primaryService', group: 'Topology', type: 'text', default: same('primary'),
+    doc: 'Single-host stack: the service that is the primary (primary, replica1, ...). Node bundles ignore it.',
+    rule: (v: string) => (/^(?:primary|replica[1-9][0-9]*)$/u.test(v) ? undefined : `is "${v}"; it must name one of the stack's services (primary, replica1, replica2, ...)`),
+    fix: 'set PRIMARY_SERVICE to primary or replicaN (N at most REPLICA_COUNT)',
+  },
+  {
     // Optional (no default): a stack renders the other services' names into each env file itself.
     name: 'PEER_HOSTS', key: 'peerHosts', group: 'Topology', type: 'text',
     doc: 'The other nodes a node declared primary asks at every start whether one of them is already the primary (split-brain guard): host, host:port, [IPv6] or [IPv6]:port, comma-separated. A stack sets it to the other services.',

@@ -4,7 +4,7 @@ import type { Config } from '../config/model.js';
 import { compileTemplate, createRenderer } from './handlebars.js';
 import { listTemplates, type TemplateFile } from './templates.js';
 import { rolesIn, services, type Service } from './topology.js';
-import { composeView, envFileView, roleConfigView } from './view.js';
+import { composeView, configView, envFileView } from './view.js';
 import { readmeView } from './readme-view.js';
 
 // Plain code-unit order: deterministic everywhere, and it spares the CLI ICU's collator set-up
@@ -40,8 +40,8 @@ interface TemplateEntry {
 const TEMPLATES: readonly TemplateEntry[] = [
   { template: 'compose.yaml.hbs', view: (config, _, version) => composeView(config, version), purpose: 'Compose file: the services, volumes, healthchecks and secrets', mode: 0o644 },
   { template: 'env/[service].env.hbs', view: (config, b) => envFileView(config, b.service as Service), purpose: 'Environment of one service (no secrets)', mode: 0o600 },
-  { template: 'config/[role]/postgresql.conf.hbs', view: (config, b) => roleConfigView(config, b.role as Service['role']), purpose: 'postgresql.conf fragment the entrypoint includes', mode: 0o644 },
-  { template: 'config/[role]/pg_hba.conf.hbs', view: (config, b) => roleConfigView(config, b.role as Service['role']), purpose: 'pg_hba.conf in force for that role', mode: 0o644 },
+  { template: 'config/postgresql.conf.hbs', view: (config) => configView(config), purpose: 'postgresql.conf fragment the entrypoint includes (every node)', mode: 0o644 },
+  { template: 'config/pg_hba.conf.hbs', view: (config) => configView(config), purpose: 'pg_hba.conf in force (every node)', mode: 0o644 },
   { template: 'README.md.hbs', view: (config, _, version) => readmeView(config, version), purpose: 'How to start, verify, promote and extend this stack', mode: 0o644 },
   // The folder of the user's init scripts: the tool writes only its README, so --check and --force
   // never touch a script (they compare and write planned files only). Bundles with a primary only.

@@ -10,7 +10,7 @@ import { EMBEDDED_TEMPLATES } from './embedded-templates.js';
 export const TEMPLATE_ROOT = fileURLToPath(new URL('../../templates/', import.meta.url));
 
 export interface TemplateFile {
-  /** Path inside templates/, with "/" separators, e.g. "config/[role]/pg_hba.conf.hbs". */
+  /** Path inside templates/, with "/" separators, e.g. "env/[service].env.hbs". */
   path: string;
   source: string;
   executable: boolean;

@@ -15,7 +15,10 @@ export interface Service {
   publishPort: number;
   dataPath: DataPath;
   secrets: SecretFile[];
-  dependsOnPrimary: boolean;
+  /** The service this one waits for (healthy) before it starts: a stack's primary, for every other service. */
+  dependsOn: string | null;
+  /** The other nodes a primary asks at every start whether one of them already is the primary (PEER_HOSTS). */
+  peerHosts: string | null;
 }
 
 export interface DataPath {
@@ -32,6 +35,8 @@ export interface SecretFile {
 
 export const CONTAINER_PORT = 5432;
 export const CONFIG_MOUNT = '/etc/pg-ha-init';
+/** The bundle's env/ directory, mounted read-only: the entrypoint reads its node's file at every start. */
+export const ENV_MOUNT = '/opt/pg-ha-init/env';
 export const ENTRYPOINT_MOUNT = '/opt/pg-ha-init/entrypoint';
 
 const REPLICATION_SECRET: SecretFile = { name: 'replication_password', variable: 'REPLICATION_PASSWORD' };
@@ -45,28 +50,45 @@ export function dataPath(pgMajor: number): DataPath {
   return { volume: '/var/lib/postgresql/data', pgdata: '/var/lib/postgresql/data/pgdata' };
 }
 
+/** The services of a single-host stack, in order: primary, replica1..N (names never change). */
+export function stackServiceNames(replicaCount: number): string[] {
+  return ['primary', ...Array.from({ length: replicaCount }, (_, i) => `replica${i + 1}`)];
+}
+
+/** A per-host node's peers are what the user gave (PEER_HOSTS); a stack derives its own. */
+function givenPeers(config: Config): string | null {
+  return config.peerHosts === undefined || config.peerHosts === '' ? null : config.peerHosts;
+}
+
 export function services(config: Config): Service[] {
   const data = dataPath(config.pgMajor);
-  const primary = (publishAddress: string | undefined): Service => ({
-    name: 'primary', role: 'primary', publishAddress, publishPort: config.primaryPort, dataPath: data,
-    secrets: [REPLICATION_SECRET, SUPERUSER_SECRET], dependsOnPrimary: false,
-  });
-  const replica = (name: string, replicaName: string, primaryHost: string, primaryPort: number, publishAddress: string | undefined, publishPort: number, dependsOnPrimary: boolean): Service => ({
-    name, role: 'replica', replicaName, primaryHost, primaryPort, publishAddress, publishPort, dataPath: data,
-    secrets: [REPLICATION_SECRET], dependsOnPrimary,
-  });
-
   if (config.mode === 'stack') {
     // A trial stack on one machine: published on loopback only, replicas dial the primary by
-    // its service name on the compose network.
-    const replicas = Array.from({ length: config.replicaCount }, (_, i) => {
-      const name = `replica${i + 1}`;
-      return replica(name, name, 'primary', CONTAINER_PORT, '127.0.0.1', config.replicaPort + i, true);
+    // its service name on the compose network. Which service is the primary is a setting
+    // (PRIMARY_SERVICE), so a switchover re-renders the same stack with another one: names,
+    // ports and volumes stay with the service; roles, env files and dependencies move. Every
+    // service holds both secrets: any of them may be promoted, and pg_rewind and a re-clone
+    // need the superuser's password.
+    const names = stackServiceNames(config.replicaCount);
+    const primaryName = config.primaryService;
+    return names.map((name, i): Service => {
+      const publishPort = i === 0 ? config.primaryPort : config.replicaPort + i - 1;
+      const peerHosts = names.filter((n) => n !== name).map((n) => `${n}:${CONTAINER_PORT}`).join(',');
+      const common = { name, publishAddress: '127.0.0.1', publishPort, dataPath: data, secrets: [REPLICATION_SECRET, SUPERUSER_SECRET], peerHosts };
+      if (name === primaryName) return { ...common, role: 'primary', dependsOn: null };
+      return { ...common, role: 'replica', replicaName: name, primaryHost: primaryName, primaryPort: CONTAINER_PORT, dependsOn: primaryName };
     });
-    return [primary('127.0.0.1'), ...replicas];
   }
-  if (config.role === 'primary') return [primary(undefined)];
-  return [replica('replica', config.replicaName, config.primaryHost, config.primaryPort, undefined, config.replicaPort, false)];
+  if (config.role === 'primary') {
+    return [{
+      name: 'primary', role: 'primary', publishPort: config.primaryPort, dataPath: data,
+      secrets: [REPLICATION_SECRET, SUPERUSER_SECRET], dependsOn: null, peerHosts: givenPeers(config),
+    }];
+  }
+  return [{
+    name: 'replica', role: 'replica', replicaName: config.replicaName, primaryHost: config.primaryHost, primaryPort: config.primaryPort,
+    publishPort: config.replicaPort, dataPath: data, secrets: [REPLICATION_SECRET], dependsOn: null, peerHosts: givenPeers(config),
+  }];
 }
 
 export function rolesIn(list: readonly Service[]): Role[] {

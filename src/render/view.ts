@@ -5,7 +5,7 @@
 import { parseBoolean } from '../config/booleans.js';
 import { nonSecretSettings, type Config } from '../config/model.js';
 import { composeBytes, formatMemory, shmSizeFor, sizeServer, sizingInput, type SizingInput } from '../config/sizing.js';
-import { CONFIG_MOUNT, CONTAINER_PORT, ENTRYPOINT_MOUNT, services, type Service } from './topology.js';
+import { CONFIG_MOUNT, CONTAINER_PORT, ENTRYPOINT_MOUNT, ENV_MOUNT, services, type Service } from './topology.js';
 
 export const SECRET_DIR = 'secrets';
 const SECRET_MOUNT_DIR = '/run/secrets';
@@ -46,12 +46,17 @@ function composeService(service: Service) {
     volume: `${service.name}-data`,
     volumeMount: `${service.name}-data:${service.dataPath.volume}`,
     entrypointMount: `./entrypoint:${ENTRYPOINT_MOUNT}:ro`,
-    configMount: `./config/${service.role}:${CONFIG_MOUNT}:ro`,
+    // One configuration for every node: promotion needs no new mount.
+    configMount: `./config:${CONFIG_MOUNT}:ro`,
+    // The directory, not the file: a single-file bind mount keeps the old inode after the bundle
+    // is rewritten atomically (rename), and the entrypoint must read the current file.
+    envMount: `./env:${ENV_MOUNT}:ro`,
+    nodeEnvFile: `${ENV_MOUNT}/${service.name}.env`,
     portMapping: `${publish}${service.publishPort}:${CONTAINER_PORT}`,
     // A replica's first start includes the base backup: give it time before failures count,
     // but not so long that a replica that cannot stream looks "starting" for an hour.
     startPeriod: service.role === 'replica' ? '10m' : '2m',
-    dependsOnPrimary: service.dependsOnPrimary,
+    dependsOn: service.dependsOn,
     // Init scripts run on a new primary cluster only; replicas get their result by cloning.
     initdbMount: service.role === 'primary' ? `./${INITDB_DIR}:${INITDB_MOUNT}:ro` : null,
   };
@@ -71,15 +76,6 @@ export function composeView(config: Config, toolVersion: string) {
     resources: resources(config),
     secretFiles: secretNames.map((name) => ({ name, path: `./${SECRET_DIR}/${name}` })),
   };
-}
-
-/**
- * PEER_HOSTS of a service (the split-brain guard's peers): in a stack every other service by its
- * name, replicas too, since any of them may be promoted later; per host what the user gave.
- */
-function peerHostsOf(config: Config, service: Service): string | null {
-  if (config.mode === 'stack') return services(config).filter((s) => s.name !== service.name).map((s) => s.name).join(',') || null;
-  return config.peerHosts === undefined || config.peerHosts === '' ? null : config.peerHosts;
 }
 
 /**
@@ -106,8 +102,8 @@ export function envFileView(config: Config, service: Service) {
       primaryHost: service.primaryHost ?? null,
       primaryPort: service.primaryPort ?? null,
       replicaName: service.replicaName ?? null,
+      peerHosts: service.peerHosts,
       pgdata: service.dataPath.pgdata,
-      peerHosts: peerHostsOf(config, service),
     },
     primaryWaitTimeout: config.primaryWaitTimeout,
     replicationUser: config.replicationUser,
@@ -121,12 +117,12 @@ export function envFileView(config: Config, service: Service) {
 
 export const MAX_SLOT_WAL_KEEP_SIZE = '4GB';
 
-export function roleConfigView(config: Config, role: Service['role']) {
+/** The postgresql.conf and pg_hba.conf fragments: the same for every node. */
+export function configView(config: Config) {
   const cidr = config.replicationCidr;
   const sizing = sizingOf(config);
   return {
     settings: nonSecretSettings(config),
-    role,
     listenAddresses: '*',
     maxSlotWalKeepSize: MAX_SLOT_WAL_KEEP_SIZE,
     replicationUser: config.replicationUser,

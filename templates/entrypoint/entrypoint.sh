@@ -13,6 +13,8 @@ PGHA_SCRIPTS="$(dirname -- "$PGHA_ENTRYPOINT")/entrypoint.d/scripts"
 source "$PGHA_SCRIPTS/utils/log.sh"
 # shellcheck source=entrypoint.d/scripts/utils/env.sh
 source "$PGHA_SCRIPTS/utils/env.sh"
+# shellcheck source=entrypoint.d/scripts/utils/node-env.sh
+source "$PGHA_SCRIPTS/utils/node-env.sh"
 # shellcheck source=entrypoint.d/scripts/utils/validation.sh
 source "$PGHA_SCRIPTS/utils/validation.sh"
 # shellcheck source=entrypoint.d/scripts/utils/temp-server.sh
@@ -42,6 +44,7 @@ main() {
 
 	load_secrets
 	local invalid=0
+	load_node_env_file || invalid=1
 	validate_ha_configuration || invalid=1
 	check_pgdata || invalid=1
 	if ((invalid)); then

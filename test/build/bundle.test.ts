@@ -177,7 +177,7 @@ describe('templates inside the bundle', () => {
     writeFileSync(file, source);
     const { PG_HA_INIT_TEMPLATES: embedded } = (await import(pathToFileURL(file).href)) as { PG_HA_INIT_TEMPLATES: { path: string; spec?: unknown }[] };
     const env = Runtime.create();
-    const spec = embedded.find((t) => t.path === 'config/[role]/pg_hba.conf.hbs')!.spec as Parameters<typeof env.template>[0];
+    const spec = embedded.find((t) => t.path === 'config/pg_hba.conf.hbs')!.spec as Parameters<typeof env.template>[0];
     assert.throws(() => env.template(spec)({}), /not defined/, 'strict: a missing field throws');
   });
 });

@@ -16,13 +16,13 @@ test('--check: 0 when identical, 1 with a unified diff on drift, never a secret,
   const clean = runCli(['--from-env', '--check', '--out', out], PRIMARY);
   assert.equal(clean.status, 0, clean.stdout + clean.stderr);
 
-  writeFileSync(join(out, 'config/primary/pg_hba.conf'), readFileSync(join(out, 'config/primary/pg_hba.conf'), 'utf8').replaceAll('0.0.0.0/0', '10.0.0.0/8'));
+  writeFileSync(join(out, 'config/pg_hba.conf'), readFileSync(join(out, 'config/pg_hba.conf'), 'utf8').replaceAll('0.0.0.0/0', '10.0.0.0/8'));
   writeFileSync(join(out, 'secrets/replication_password'), 'Old-Secret-789');
   rmSync(join(out, 'env/primary.env'));
   const before = snapshotTree(out);
   const drift = runCli(['--from-env', '--check', '--out', out], PRIMARY);
   assert.equal(drift.status, 1);
-  assert.match(drift.stdout, /^--- a\/config\/primary\/pg_hba\.conf$/m);
+  assert.match(drift.stdout, /^--- a\/config\/pg_hba\.conf$/m);
   assert.match(drift.stdout, /^-host\s+replication\s+"replicator"\s+10\.0\.0\.0\/8/m);
   assert.match(drift.stdout, /^\+host\s+replication\s+"replicator"\s+0\.0\.0\.0\/0/m);
   assert.match(drift.stdout, /^\+\+\+ b\/env\/primary\.env$/m, 'a missing file shows as added');

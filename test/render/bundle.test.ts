@@ -56,15 +56,39 @@ describe('single-host stack', () => {
       assert.deepEqual(svc.healthcheck.test, ['CMD', '/opt/pg-ha-init/entrypoint/healthcheck.sh']);
       assert.equal(svc.healthcheck.start_interval, undefined);
       assert.deepEqual(svc.env_file, [`./env/${name}.env`]);
+      // The topology is read from the bundle at every start: the env/ directory (not a file) and the node's file name.
+      assert.ok(svc.volumes.includes('./env:/opt/pg-ha-init/env:ro'), 'env/ mounted read-only');
+      assert.ok(svc.volumes.includes('./config:/etc/pg-ha-init:ro'), 'one config for every node');
+      assert.deepEqual(svc.environment, { PGHA_NODE_ENV_FILE: `/opt/pg-ha-init/env/${name}.env` });
+      // Any node may be promoted, rewound or re-cloned: every service holds both secrets.
+      assert.deepEqual(svc.secrets, ['replication_password', 'postgres_password']);
     }
     assert.deepEqual(compose.services.replica1.depends_on, { primary: { condition: 'service_healthy' } });
     assert.equal(compose.services.primary.depends_on, undefined);
     assert.deepEqual(compose.services.primary.ports, ['127.0.0.1:5432:5432']);
     assert.deepEqual(compose.services.replica2.ports, ['127.0.0.1:5434:5432']);
-    assert.deepEqual(compose.services.primary.secrets, ['replication_password', 'postgres_password']);
-    assert.deepEqual(compose.services.replica1.secrets, ['replication_password']);
     assert.deepEqual(compose.secrets, { replication_password: { file: './secrets/replication_password' }, postgres_password: { file: './secrets/postgres_password' } });
     assert.deepEqual(Object.keys(compose.volumes), ['primary-data', 'replica1-data', 'replica2-data']);
+  });
+
+  test('PRIMARY_SERVICE moves the primary role: env files, dependencies; names, ports and volumes stay', () => {
+    const c = stack({ PRIMARY_SERVICE: 'replica1' });
+    const compose = composeOf(c);
+    assert.equal(compose.services.replica1.depends_on, undefined, 'the primary depends on nothing');
+    assert.deepEqual(compose.services.primary.depends_on, { replica1: { condition: 'service_healthy' } });
+    assert.deepEqual(compose.services.replica2.depends_on, { replica1: { condition: 'service_healthy' } });
+    assert.deepEqual(compose.services.primary.ports, ['127.0.0.1:5432:5432']);
+    assert.deepEqual(compose.services.replica1.ports, ['127.0.0.1:5433:5432']);
+    const f = files(c);
+    const oldPrimary = envFile(f.get('env/primary.env')!.content);
+    assert.deepEqual([oldPrimary.REPLICATION_ROLE, oldPrimary.PRIMARY_HOST, oldPrimary.REPLICA_NAME], ['replica', 'replica1', 'primary']);
+    const newPrimary = envFile(f.get('env/replica1.env')!.content);
+    assert.deepEqual([newPrimary.REPLICATION_ROLE, newPrimary.PRIMARY_HOST], ['primary', undefined]);
+    assert.equal(envFile(f.get('env/replica2.env')!.content).PRIMARY_HOST, 'replica1');
+    for (const bad of ['replica3', 'nobody', '']) {
+      const result = parseConfig({ REPLICATION_PASSWORD: REPL_PW, PRIMARY_SERVICE: bad }, { mode: 'stack' });
+      assert.ok(!result.ok && result.errors.some((e) => e.variable === 'PRIMARY_SERVICE'), bad);
+    }
   });
 
   test('PostgreSQL 13-17 keep PGDATA one level below the image\'s VOLUME', () => {
@@ -94,11 +118,12 @@ describe('single-host stack', () => {
       { role: replica.REPLICATION_ROLE, host: replica.PRIMARY_HOST, port: replica.PRIMARY_PORT, name: replica.REPLICA_NAME, user: replica.REPLICATION_USER },
       { role: 'replica', host: 'primary', port: '5432', name: 'replica3', user: 'replicator' },
     );
-    assert.equal(replica.POSTGRES_PASSWORD_FILE, undefined, 'a replica never needs the superuser password');
+    assert.equal(replica.POSTGRES_PASSWORD_FILE, '/run/secrets/postgres_password', 'any node may become the primary');
+    assert.equal(replica.PEER_HOSTS, 'primary:5432,replica1:5432,replica2:5432', 'the other services are its peers');
   });
 
   test('pg_hba: replication only for the replication role, from the compose network, with SCRAM; no trust over TCP', () => {
-    const hba = files(stack({ REPLICATION_USER: 'repl@site' })).get('config/primary/pg_hba.conf')!.content;
+    const hba = files(stack({ REPLICATION_USER: 'repl@site' })).get('config/pg_hba.conf')!.content;
     const rules = hba.split('\n').filter((l) => l.trim() !== '' && !l.startsWith('#')).map((l) => l.trim().split(/\s+/));
     const replication = rules.filter((r) => r[1] === 'replication');
     assert.deepEqual(replication, [['host', 'replication', '"repl@site"', 'samenet', 'scram-sha-256']]);
@@ -106,7 +131,7 @@ describe('single-host stack', () => {
   });
 
   test('postgresql.conf fragment: replication settings of the spec', () => {
-    const conf = files(stack()).get('config/replica/postgresql.conf')!.content;
+    const conf = files(stack()).get('config/postgresql.conf')!.content;
     const settings = Object.fromEntries(conf.split('\n').filter((l) => /^\w+\s*=/.test(l)).map((l) => l.split(/\s*=\s*/).map((s) => s.replace(/\s+#.*$/, ''))));
     assert.equal(settings.wal_level, 'replica');
     assert.equal(settings.max_wal_senders, '10');
@@ -141,8 +166,8 @@ describe('per-host nodes (--from-env)', () => {
     const compose = composeOf(c);
     assert.deepEqual(Object.keys(compose.services), ['primary']);
     assert.deepEqual(compose.services.primary.ports, ['6543:5432']);
-    assert.match(files(c).get('config/primary/pg_hba.conf')!.content, /^host\s+replication\s+"replicator"\s+0\.0\.0\.0\/0\s+scram-sha-256$/m);
-    assert.ok(!files(c).has('config/replica/pg_hba.conf'));
+    assert.match(files(c).get('config/pg_hba.conf')!.content, /^host\s+replication\s+"replicator"\s+0\.0\.0\.0\/0\s+scram-sha-256$/m);
+    assert.ok(!files(c).has('config/primary/pg_hba.conf'), 'one config directory, not one per role');
   });
 
   test('replica: dials PRIMARY_HOST:PRIMARY_PORT, has its slot name, needs only the replication secret', () => {

@@ -7,12 +7,12 @@ import { loadConfig } from '../../src/generate.js';
 import { compileTemplate, createRenderer } from '../../src/render/handlebars.js';
 import { readmeView } from '../../src/render/readme-view.js';
 import { services } from '../../src/render/topology.js';
-import { composeView, envFileView, roleConfigView } from '../../src/render/view.js';
+import { composeView, configView, envFileView } from '../../src/render/view.js';
 
 test('every view carries the non-secret settings by variable name, never a secret', () => {
   const config = loadConfig('node', { REPLICATION_ROLE: 'replica', PRIMARY_HOST: 'db1', REPLICATION_PASSWORD: 'Repl-Secret-9', PRIMARY_WAIT_TIMEOUT: '42' });
   const [service] = services(config);
-  const views = [composeView(config, 'x'), envFileView(config, service!), roleConfigView(config, 'replica'), readmeView(config, 'x')];
+  const views = [composeView(config, 'x'), envFileView(config, service!), configView(config), readmeView(config, 'x')];
   // Optional settings (no default) left unset are absent, so the manifest reads back the same config.
   const keyed = (SETTINGS as readonly Setting[]).filter((s) => s.key !== undefined && s.type !== 'secret' && s.default !== undefined).map((s) => s.name);
   for (const view of views) {
@@ -27,7 +27,7 @@ test('every view carries the non-secret settings by variable name, never a secre
 
 test('an optional setting reaches the views once it is given', () => {
   const config = loadConfig('node', { REPLICATION_ROLE: 'primary', REPLICATION_PASSWORD: 'Repl-Secret-9', PEER_HOSTS: 'db2,db3:5433', PG_MEMORY: '4GB', PG_CPUS: '2' });
-  const view = roleConfigView(config, 'primary');
+  const view = configView(config);
   assert.equal(view.settings.PEER_HOSTS, 'db2,db3:5433');
   assert.equal(view.settings.PG_MEMORY, '4GB');
   assert.equal(view.settings.PG_STORAGE, undefined, 'unset: sizing.ts applies its default');

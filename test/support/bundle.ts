@@ -20,7 +20,7 @@ export interface HostBundle {
   entrypoint: string;
   /** Absolute path of entrypoint/healthcheck.sh (mode 0755). */
   healthcheck: string;
-  /** HA_CONFIG_DIR for a role: holds its postgresql.conf and pg_hba.conf fragments. */
+  /** HA_CONFIG_DIR: holds the postgresql.conf and pg_hba.conf fragments (the same for every role). */
   configDir(role: Role): string;
 }
 
@@ -43,7 +43,8 @@ export function makeHostBundle(dir: string, options: HostBundleOptions): HostBun
   return {
     entrypoint: join(dir, 'entrypoint', 'entrypoint.sh'),
     healthcheck: join(dir, 'entrypoint', 'healthcheck.sh'),
-    configDir: (role) => join(dir, 'config', role),
+    // One configuration for every node: the role no longer picks a directory.
+    configDir: () => join(dir, 'config'),
   };
 }
 

@@ -26,6 +26,7 @@ test('the bundled entrypoint has the files of the contract', () => {
     'healthcheck.sh',
     'entrypoint.d/scripts/utils/log.sh',
     'entrypoint.d/scripts/utils/env.sh',
+    'entrypoint.d/scripts/utils/node-env.sh',
     'entrypoint.d/scripts/utils/validation.sh',
     'entrypoint.d/scripts/utils/temp-server.sh',
     'entrypoint.d/scripts/init/01-major-version.sh',
