@@ -10,13 +10,14 @@ import { imageFor, MAX_SLOT_WAL_KEEP_SIZE, sizingOf } from './view.js';
 /**
  * The settings that make this bundle, as NAME=value for a re-render's environment: every one
  * that differs from its default (a re-render does not read pg-ha-init.json), PG_MAJOR aside (the
- * upgrade sets it), secrets aside (their files are passed instead).
+ * upgrade sets it) and PRIMARY_SERVICE aside, secrets aside (their files are passed instead).
  */
 function rerenderSettings(config: Config): { name: string; value: string }[] {
   const settings = nonSecretSettings(config);
   return Object.entries(settings)
     .filter(([name, value]) => {
-      if (name === 'PG_MAJOR' || name === 'HA_MODE') return false;
+      // PRIMARY_SERVICE too: the new stack is a fresh cluster, its primary is `primary` again.
+      if (name === 'PG_MAJOR' || name === 'HA_MODE' || name === 'PRIMARY_SERVICE') return false;
       const setting = (SETTINGS as readonly Setting[]).find((s) => s.name === name);
       return setting === undefined || defaultOf(setting, config.mode, (other) => settings[other] ?? '') !== value;
     })
