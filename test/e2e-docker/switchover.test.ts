@@ -1,7 +1,7 @@
 // `pg-ha-init switchover` on a real Docker engine (issue 10), run as a user runs it (the CLI, in
 // a child process), on a rendered stack of primary + 2 replicas:
-// - bad input (unknown node, the current primary, a stopped candidate, no --yes without a
-//   terminal) and --dry-run: exit 2 (0 for the dry run) and nothing changed, by a state read;
+// - bad input (unknown node, the current primary, a stopped candidate, a lagging one, no --yes
+//   without a terminal) and --dry-run: exit 2 (0 for the dry run) and nothing changed, by a state read;
 // - under a write load through the multi-host connection string, switch over to replica1 and
 //   back, 3 times: every acknowledged id is on the final primary, every node streams on the final
 //   timeline, no node was re-cloned (each PGDATA keeps its PG_VERSION inode and its own marker
@@ -127,6 +127,18 @@ for (const variant of VARIANTS) {
           assert.match(stopped.stdout, /replica2 is stopped, not a streaming replica\. Fix: start replica2 and wait/);
           assert.equal(await snapshot(stack), stoppedBefore);
           await project.compose(['start', 'replica2']);
+          await streamingOn(stack, 'primary', 1);
+          // A lagging candidate: replica2 streams but replays nothing while the primary writes
+          // more than the 16 MiB the preflight allows.
+          await psql(node(stack, 'replica2'), 'SELECT pg_wal_replay_pause();');
+          await psql(node(stack, 'primary'), 'CREATE TABLE lag_fill AS SELECT g, repeat(md5(g::text), 8) AS pad FROM generate_series(1, 200000) g;');
+          const laggingBefore = await snapshot(stack);
+          const lagging = await cli(s, stack, ['switchover', '--to', 'replica2', '--yes']);
+          assert.equal(lagging.code, 2, lagging.stdout + lagging.stderr);
+          assert.match(lagging.stdout, /replica2 is \d+ bytes behind the primary \(at most 16777216 allowed\)\. Fix: wait until it catches up/);
+          assert.equal(await snapshot(stack), laggingBefore);
+          await psql(node(stack, 'replica2'), 'SELECT pg_wal_replay_resume();');
+          await psql(node(stack, 'primary'), 'DROP TABLE lag_fill;');
           await streamingOn(stack, 'primary', 1);
           assert.equal(await snapshot(stack), before, 'nothing changed');
         }],

@@ -2,7 +2,9 @@
 // two replicas. The primary's synchronous_standby_names is what the bundle's README ("Durability")
 // says; a commit returns while replicas stream; with BOTH replicas stopped a write blocks
 // (pg_stat_activity: wait_event SyncRep) and `pg-ha-init status --dir` (the real CLI, its own
-// process) says why and exits 1; starting one replica unblocks the write.
+// process) says why and exits 1; starting one replica unblocks the write. After `pg-ha-init
+// switchover --to replica1` the new primary has the same list, its standbys are quorum, and a
+// write on it waits while they are down (issue 12: the rule holds after a switchover).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { describe, type Variant } from './support/matrix.js';
@@ -77,6 +79,27 @@ test(`SYNC_REPLICAS=1 with both replicas stopped: writes wait (SyncRep), status 
         await waitStreaming(primary, [refs[0]!]);
         const r = await status();
         assert.doesNotMatch(r.stdout, /commits wait/, r.stdout);
+      }],
+      ['after a switchover the new primary keeps the rule: same list, quorum standbys, writes wait without them', async () => {
+        await project.compose(['start', 'replica2']);
+        await waitStreaming(primary, refs);
+        const moved = await run(process.execPath, ['--import', 'tsx', `${REPO}/src/cli.ts`, 'switchover', '--to', 'replica1', '--yes', '--dir', bundle.dir, '--project-name', project.name],
+          { env: { ...(await rig()).env, NO_COLOR: '1' }, cwd: REPO, check: false, timeoutMs: 300_000 });
+        assert.equal(moved.code, 0, moved.stdout + moved.stderr);
+        const newPrimary = { ...primary, service: 'replica1' };
+        const live = await psql(newPrimary, 'SHOW synchronous_standby_names;');
+        assert.deepEqual(quorum(live), readmeQuorum(bundle.read('README.md')), `live on replica1: ${live}`);
+        assert.equal(await psql(newPrimary, 'SHOW synchronous_commit;'), 'on');
+        await waitFor(async () => (await psql(newPrimary, "SELECT string_agg(application_name || ':' || sync_state, ',' ORDER BY application_name) FROM pg_stat_replication;")) === 'primary:quorum,replica2:quorum' || undefined,
+          { timeoutMs: 60_000, intervalMs: 500, what: 'primary and replica2 as quorum standbys of replica1' });
+        await psql(newPrimary, 'INSERT INTO sync_rows VALUES (3);');
+        await project.compose(['stop', '-t', '30', 'primary', 'replica2']);
+        const waiting = project.psql('replica1', 'INSERT INTO sync_rows VALUES (4);', { user: primary.user, timeoutMs: 240_000 });
+        await waitFor(async () => (await psql(newPrimary, "SELECT wait_event FROM pg_stat_activity WHERE query LIKE 'INSERT INTO sync_rows VALUES (4)%';")) === 'SyncRep' || undefined,
+          { timeoutMs: 30_000, intervalMs: 300, what: 'the INSERT on the new primary to wait on SyncRep' });
+        await project.compose(['start', 'replica2']);
+        await waiting;
+        assert.equal(await psql(newPrimary, 'SELECT count(*) FROM sync_rows;'), '4');
       }],
     ]);
   });
