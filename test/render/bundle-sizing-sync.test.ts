@@ -45,9 +45,9 @@ const configFiles = (c: Config): string[] => [...files(c).entries()].filter(([p]
 describe('PEER_HOSTS', () => {
   test('stack: every service gets the other services, replicas too', () => {
     const f = files(stack({ REPLICA_COUNT: '3' }));
-    assert.equal(envValue(f.get('env/primary.env')!, 'PEER_HOSTS'), 'replica1,replica2,replica3');
-    assert.equal(envValue(f.get('env/replica1.env')!, 'PEER_HOSTS'), 'primary,replica2,replica3');
-    assert.equal(envValue(f.get('env/replica3.env')!, 'PEER_HOSTS'), 'primary,replica1,replica2');
+    assert.equal(envValue(f.get('env/primary.env')!, 'PEER_HOSTS'), 'replica1:5432,replica2:5432,replica3:5432');
+    assert.equal(envValue(f.get('env/replica1.env')!, 'PEER_HOSTS'), 'primary:5432,replica2:5432,replica3:5432');
+    assert.equal(envValue(f.get('env/replica3.env')!, 'PEER_HOSTS'), 'primary:5432,replica1:5432,replica2:5432');
   });
   test('per host: from the setting, absent when unset', () => {
     assert.equal(envValue(files(primaryNode({ PEER_HOSTS: 'db2,[fd00::7]:5433' })).get('env/primary.env')!, 'PEER_HOSTS'), 'db2,[fd00::7]:5433');
@@ -91,11 +91,11 @@ describe('sizing', () => {
     }
     for (const conf of configFiles(c)) assert.ok(!/shared_buffers/.test(conf));
   });
-  test('4GB, 2 cores, ssd: every fragment sets the sized values, each with its source', () => {
+  test('4GB, 2 cores, ssd: the fragment sets the sized values, each with its source', () => {
     const c = stack({ PG_MEMORY: '4GB', PG_CPUS: '2' });
     const expected = sizeServer({ memoryKb: 4 * 1024 * 1024, cpus: 2, storage: 'ssd', maxConnections: 100 });
     const confs = configFiles(c);
-    assert.equal(confs.length, 2, 'primary and replica fragments');
+    assert.equal(confs.length, 1, 'one fragment for every node');
     for (const conf of confs) {
       const values = confValues(conf);
       for (const s of expected) {
