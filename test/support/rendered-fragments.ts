@@ -1,6 +1,6 @@
 // For entrypoint tests that need a bundle rendered with particular settings (sizing, synchronous
-// replication): render a stack with them and write its postgresql.conf fragments over the lab
-// bundle's, for both roles. The entrypoint copies them into PGDATA at the next start.
+// replication): render a stack with them and write its postgresql.conf fragment (the same for
+// every node) over the lab bundle's. The entrypoint copies it into PGDATA at the next start.
 import assert from 'node:assert/strict';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,11 +11,9 @@ import type { Lab } from './entrypoint-run.js';
 export function useRenderedFragments(lab: Lab, settings: RawSettings): void {
   const parsed = parseConfig({ REPLICATION_PASSWORD: 'unused-here', POSTGRES_PASSWORD: 'unused-here', REPLICATION_CIDR: '127.0.0.1/32', ...settings }, { mode: 'stack' });
   assert.ok(parsed.ok, JSON.stringify(!parsed.ok && parsed.errors));
-  for (const file of renderBundle(parsed.config, 'test')) {
-    const role = /^config\/(primary|replica)\/postgresql\.conf$/.exec(file.path)?.[1] as 'primary' | 'replica' | undefined;
-    if (role === undefined) continue;
-    const target = join(lab.bundle.configDir(role), 'postgresql.conf');
-    writeFileSync(target, file.content);
-    chmodSync(target, 0o644);
-  }
+  const fragment = renderBundle(parsed.config, 'test').find((file) => file.path === 'config/postgresql.conf');
+  assert.ok(fragment, 'the bundle has config/postgresql.conf');
+  const target = join(lab.bundle.configDir('primary'), 'postgresql.conf');
+  writeFileSync(target, fragment.content);
+  chmodSync(target, 0o644);
 }
