@@ -127,7 +127,11 @@ export class NodeOps {
    * process's environment.
    */
   rewind(service: string, sourceConninfo: string, password: string): Promise<Captured> {
-    return this.oneOff(service, 'pg_rewind --target-pgdata="$PGDATA" --source-server="$1" --progress', [sourceConninfo],
+    // exec: pg_rewind becomes PID 1 of the one-off container. A crashed node's postmaster.pid names
+    // PID 1 (postgres was PID 1 in its own container); the single-user crash recovery pg_rewind
+    // runs first accepts that lock only when PID 1 is its parent, and otherwise finds PID 1 alive
+    // (the one-off's shell) and refuses: "lock file postmaster.pid already exists".
+    return this.oneOff(service, 'exec pg_rewind --target-pgdata="$PGDATA" --source-server="$1" --progress', [sourceConninfo],
       { passNames: ['PGPASSWORD'], values: { PGPASSWORD: password }, timeoutMs: 3_600_000 });
   }
 

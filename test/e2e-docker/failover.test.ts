@@ -79,7 +79,7 @@ async function failoverUnderLoad(s: Parameters<typeof cli>[0], stack: Stack, loa
   const to = /Failing over from primary to (replica\d)/.exec(r.stdout)?.[1];
   assert.ok(to, r.stdout);
   assert.match(r.stdout, /What may be lost: WAL the old primary wrote beyond \S+ \(what replica\d received\) is unknown until `pg-ha-init rejoin` reads it/);
-  assert.match(r.stdout, /target_session_attrs=read-write/);
+  assert.match(r.stdout, /target_session_attrs='read-write'/);
   const firstWriteMs = (await firstWrite) - started;
   // The acks first: a write acknowledged after this read is on the new primary anyway.
   const acked = load.acknowledgedSoFar;
