@@ -26,7 +26,13 @@ export function composeNodeRunner(engine: Engine, user: string, options: NodeRun
   const ops = new NodeOps(engine, { dir: options.outDir, env: options.env, projectName: options.projectName });
   return {
     async sql(service: string, sql: string): Promise<SqlResult> {
-      return result(await ops.compose(['exec', '-T', service, 'psql', ...psqlArgs(sql, { user })], { timeoutMs: SQL_TIMEOUT_MS }));
+      const answer = result(await ops.compose(['exec', '-T', service, 'psql', ...psqlArgs(sql, { user })], { timeoutMs: SQL_TIMEOUT_MS }));
+      // docker-compose 1.29 exits 1 without a word when the service's container is stopped: ask
+      // the engine which services run before calling the node unreachable.
+      if (!answer.ok && !/could not connect|FATAL|ERROR/u.test(answer.stderr) && !(await ops.running()).has(service)) {
+        return { ...answer, stderr: answer.stderr || `${service} is not running`, unavailable: 'stopped' };
+      }
+      return answer;
     },
     async controldata(service: string): Promise<SqlResult> {
       return result(await ops.controldata(service));

@@ -19,6 +19,8 @@ export function readmeView(config: Config, toolVersion: string) {
     image: imageFor(config),
     replicaCount: replicas.length,
     replicas: replicas.map((r) => ({ name: r.name, replicaName: r.replicaName ?? r.name, publishPort: r.publishPort })),
+    stackServices: list.map((s) => ({ name: s.name, role: s.role, publishPort: s.publishPort, slot: s.replicaName ?? '' })),
+    primaryService: primary?.name ?? 'primary',
     firstReplica: replicas[0]?.name ?? null,
     firstReplicaName: replicas[0]?.replicaName ?? null,
     primaryPublishPort: primary?.publishPort ?? null,

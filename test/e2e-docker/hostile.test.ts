@@ -83,7 +83,7 @@ for (const variant of variants('hostile')) {
             // Rendering: the secret files hold exactly the bytes given; nothing else holds them.
             assert.equal(readFileSync(join(bundle.dir, 'secrets/replication_password'), 'utf8'), c.replicationPassword);
             assert.equal(readFileSync(join(bundle.dir, 'secrets/postgres_password'), 'utf8'), c.postgresPassword);
-            for (const file of ['compose.yaml', 'env/primary.env', 'env/replica1.env', 'config/primary/pg_hba.conf', 'config/primary/postgresql.conf', 'README.md']) {
+            for (const file of ['compose.yaml', 'env/primary.env', 'env/replica1.env', 'config/pg_hba.conf', 'config/postgresql.conf', 'README.md']) {
               const text = bundle.read(file);
               assert.ok(!text.includes(c.replicationPassword) && !text.includes(c.postgresPassword), `${file} holds no password`);
             }

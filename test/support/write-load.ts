@@ -34,6 +34,9 @@ export interface WriteLoadResult {
   unacknowledged: number[];
   /** Longest time between two consecutive acks, in ms: the write-unavailable window. */
   longestGapMs: number;
+  /** When the load started (Date.now()), and each ack's time in ms since then (same order as acknowledged). */
+  startedAt: number;
+  ackTimesMs: number[];
   /** Every gap of more than one second between acks: [from, to] in ms since the load started. */
   gaps: Array<[number, number]>;
   connections: number;
@@ -152,7 +155,7 @@ export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
         longestGapMs = Math.max(longestGapMs, gap);
         if (gap > GAP_WORTH_REPORTING_MS) gaps.push([ackTimes[i - 1]!, ackTimes[i]!]);
       }
-      return { acknowledged, unacknowledged, longestGapMs, gaps, connections, errors };
+      return { acknowledged, unacknowledged, longestGapMs, gaps, connections, errors, startedAt: started, ackTimesMs: ackTimes };
     },
   };
 }
@@ -166,4 +169,17 @@ function cleanEnv(): NodeJS.ProcessEnv {
 export function missingAcks(acknowledged: readonly number[], present: readonly number[]): number[] {
   const found = new Set(present);
   return acknowledged.filter((id) => !found.has(id));
+}
+
+/** The longest time without an ack that overlaps the window [from, to] (epoch ms): a window's write-unavailable time. */
+export function longestGapWithin(result: Pick<WriteLoadResult, 'startedAt' | 'ackTimesMs'>, from: number, to: number): number {
+  const a = from - result.startedAt;
+  const b = to - result.startedAt;
+  let longest = 0;
+  for (let i = 1; i < result.ackTimesMs.length; i++) {
+    const start = result.ackTimesMs[i - 1]!;
+    const end = result.ackTimesMs[i]!;
+    if (end >= a && start <= b) longest = Math.max(longest, end - start);
+  }
+  return longest;
 }
