@@ -46,7 +46,7 @@ export function parseCommandLine(argv: readonly string[], verbs: readonly Comman
   const known = allFlags([...commands, ...verbs]);
   let parsed;
   try {
-    parsed = parseArgs({ args: argv.slice(verb === undefined ? 0 : 1), strict: true, allowPositionals: (verb?.operands ?? 0) > 0, tokens: true, options: parseOptions(known) });
+    parsed = parseArgs({ args: argv.slice(verb === undefined ? 0 : 1), strict: true, allowPositionals: true, tokens: true, options: parseOptions(known) });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}. Run pg-ha-init --help for the flags.`);
   }
