@@ -5,12 +5,12 @@
 // that received the most WAL is promoted (a new timeline), checkpointed, given slots for the
 // others, and the others are repointed. The order and the reasons are in docs/day2-design.md.
 import { resolve } from 'node:path';
-import { CHECKPOINT_SQL, chooseFailoverCandidate, formatClusterTable, promoteSql, readNodeState } from '../cluster/index.js';
+import { chooseFailoverCandidate, formatClusterTable } from '../cluster/index.js';
 import { UsageError } from '../errors.js';
 import { runSteps, type Step } from '../commands/steps.js';
 import { openBundleCluster } from './bundle-cluster.js';
 import {
-  byHand, composeOk, confirmed, printFailures, printFinish, repointStep, rewriteStep, slotsStep, sqlOk, waitAllStreaming,
+  byHand, composeOk, confirmed, printFailures, printFinish, promote, repointStep, rewriteStep, slotsStep, waitAllStreaming,
 } from './shared-steps.js';
 
 export interface FailoverOptions {
@@ -80,14 +80,7 @@ export async function failover(given: FailoverOptions): Promise<FailoverResult> 
       title: `promote ${to}`, state: `the bundle names ${to} primary; ${old} is fenced (removed, its env file says replica); ${to} may be promoted`,
       recover: `${cluster.ops.byHand(['exec', '-T', to, 'psql', '-U', cluster.config.postgresUser, '-c', 'select pg_promote()'])}\nthen: pg-ha-init status --dir ${options.dir}`,
       run: async () => {
-        const promoted = await sqlOk(cluster, to, promoteSql(60));
-        if (promoted !== 't') throw new Error(`pg_promote() on ${to} returned ${promoted}`);
-        result.promotedAfterMs = performance.now() - started;
-        // Before anyone rewinds from it (repmgr #372).
-        await sqlOk(cluster, to, CHECKPOINT_SQL);
-        const probe = await readNodeState(cluster.runner, to);
-        if (!probe.ok) throw new Error(`${to} does not answer after its promotion: ${probe.failure.detail}`);
-        newTimeline = probe.state.timeline;
+        newTimeline = await promote(cluster, to, () => { result.promotedAfterMs = performance.now() - started; });
         return `timeline ${newTimeline}, writable after ${((result.promotedAfterMs ?? 0) / 1000).toFixed(1)} s`;
       },
     },

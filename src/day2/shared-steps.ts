@@ -6,7 +6,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CHECKPOINT_SQL, decideRejoin, dropStaleSlotSql, ensureSlotSql, formatClusterTable, formatLsn, parseControlData, parseLsn,
-  readNodeState, readTimelineHistory, walEndFromWaldump, walFilesBetween,
+  promoteSql, readNodeState, readTimelineHistory, walEndFromWaldump, walFilesBetween,
   type CheckFailure, type ControlData, type RejoinDecision,
 } from '../cluster/index.js';
 import type { Captured } from '../engine/exec.js';
@@ -42,6 +42,20 @@ export async function composeOk(what: string, run: Promise<Captured>): Promise<s
 /** `cd DIR && <compose> ARGS`: a recovery command as the operator types it. */
 export function byHand(cluster: BundleCluster, args: string[]): string {
   return `cd ${cluster.dir} && ${cluster.ops.byHand(args)}`;
+}
+
+/**
+ * pg_promote() on `node` (a real promotion: a new timeline), `onPromoted` as soon as it is
+ * writable, then CHECKPOINT before anyone rewinds from it (repmgr #372). Returns the new timeline.
+ */
+export async function promote(cluster: BundleCluster, node: string, onPromoted: () => void): Promise<number> {
+  const promoted = await sqlOk(cluster, node, promoteSql(60));
+  if (promoted !== 't') throw new Error(`pg_promote() on ${node} returned ${promoted}`);
+  onPromoted();
+  await sqlOk(cluster, node, CHECKPOINT_SQL);
+  const probe = await readNodeState(cluster.runner, node);
+  if (!probe.ok) throw new Error(`${node} does not answer after its promotion: ${probe.failure.detail}`);
+  return probe.state.timeline;
 }
 
 /** A slot on `primary` for each of `names` (slots are not replicated: every new primary needs them). */
@@ -144,10 +158,12 @@ export async function bringBackAsReplica(cluster: BundleCluster, input: BringBac
   };
   if (decision.action === 'reclone') return recloneOr(decision.reason);
   if (decision.action === 'rewind') {
-    if (decision.diverged) {
-      // The node's last LSN: past its checkpoint when it crashed (pg_waldump found the WAL's end).
-      const last = input.walEnd !== null && input.walEnd > decision.position ? input.walEnd : decision.position;
-      const from = decision.switchpoint ?? decision.position;
+    // The node's last LSN: past its checkpoint when it crashed (pg_waldump found the WAL's end).
+    const last = input.walEnd !== null && input.walEnd > decision.position ? input.walEnd : decision.position;
+    const from = decision.switchpoint ?? decision.position;
+    if (decision.diverged && last <= from) {
+      input.note?.(`its WAL ends at ${formatLsn(last)}, not beyond the switchpoint ${formatLsn(from)}: nothing to save aside`);
+    } else if (decision.diverged) {
       const files = walFilesBetween(decision.diverged.timeline, from, last, control.walSegmentBytes);
       const note = [
         `${input.by}: WAL of ${node} from ${formatLsn(from)} to ${formatLsn(last)} on timeline ${decision.diverged.timeline},`,
@@ -162,7 +178,11 @@ export async function bringBackAsReplica(cluster: BundleCluster, input: BringBac
     await sqlOk(cluster, primary, CHECKPOINT_SQL);
     const conninfo = `host=${primary} port=${CONTAINER_PORT} user=${cluster.config.postgresUser} dbname=postgres connect_timeout=10`;
     const rewound = await cluster.ops.rewind(node, conninfo, cluster.superuserPassword());
-    if (!rewound.ok) return recloneOr(`pg_rewind of ${node} failed: ${(rewound.stderr || rewound.stdout).trim().split('\n').slice(-2).join(' / ')}`);
+    if (!rewound.ok) {
+      // pg_rewind's own last lines, and what the server it ran for crash recovery said.
+      const said = `${rewound.stderr}\n${rewound.stdout}`.split('\n').filter((l) => /FATAL|PANIC|ERROR|error:|detail:/u.test(l));
+      return recloneOr(`pg_rewind of ${node} failed: ${said.slice(-4).join(' / ') || rewound.stderr.trim().split('\n').slice(-2).join(' / ')}`);
+    }
     result.wayBack = 'rewind';
   }
   await composeOk(`standby.signal in ${node}`, cluster.ops.writeStandbySignal(node));

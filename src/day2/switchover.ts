@@ -5,14 +5,14 @@
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  CHECKPOINT_SQL, RECEIVED_LSN_SQL, formatClusterTable, formatLsn, parseLsn, promoteSql, readNodeState, switchoverPreflight,
+  CHECKPOINT_SQL, RECEIVED_LSN_SQL, formatClusterTable, formatLsn, parseLsn, switchoverPreflight,
   type CheckFailure, type ClusterView, type ControlData,
 } from '../cluster/index.js';
 import { UsageError } from '../errors.js';
 import { runSteps, StepAbort, type Step } from '../commands/steps.js';
 import { openBundleCluster, type BundleCluster } from './bundle-cluster.js';
 import {
-  bringBackAsReplica, byHand, composeOk, confirmed, controlAndEnd, printFailures, printFinish, repointStep, rewriteStep, slotsStep, sqlOk, waitAllStreaming,
+  bringBackAsReplica, byHand, promote, composeOk, confirmed, controlAndEnd, printFailures, printFinish, repointStep, rewriteStep, slotsStep, sqlOk, waitAllStreaming,
 } from './shared-steps.js';
 
 export interface SwitchoverOptions {
@@ -137,13 +137,7 @@ export async function switchover(given: SwitchoverOptions): Promise<SwitchoverRe
       title: `promote ${to}`, state: `${old} is stopped; ${to} may be promoted`,
       recover: `pg-ha-init status --dir ${options.dir}\nif ${to} is not writable: ${by(['start', old])}\nif it is: set "PRIMARY_SERVICE": "${to}" in ${options.dir}/pg-ha-init.json, re-render (pg-ha-init --stack --out ${options.dir} --force), then pg-ha-init rejoin ${old}`,
       run: async () => {
-        const promoted = await sqlOk(cluster, to, promoteSql(60));
-        if (promoted !== 't') throw new Error(`pg_promote() on ${to} returned ${promoted}`);
-        result.writeStopMs = performance.now() - stoppedAt;
-        await sqlOk(cluster, to, CHECKPOINT_SQL);
-        const probe = await readNodeState(cluster.runner, to);
-        if (!probe.ok) throw new Error(`${to} does not answer after its promotion: ${probe.failure.detail}`);
-        newTimeline = probe.state.timeline;
+        newTimeline = await promote(cluster, to, () => { result.writeStopMs = performance.now() - stoppedAt; });
         return `timeline ${control?.checkpointTimeline ?? '?'} -> ${newTimeline}; writes were stopped ${((result.writeStopMs ?? 0) / 1000).toFixed(1)} s`;
       },
     },

@@ -27,7 +27,7 @@ import { multiHostConninfo } from '../../src/cluster/index.js';
 import { missingAcks, startWriteLoad, type WriteLoad } from '../support/write-load.js';
 import { PG_BIN } from '../support/as-postgres.js';
 import { dataLayout } from './support/bundle.js';
-import { cli, onlyWritable, snapshot } from './support/day2.js';
+import { cli, onlyWritable, snapshot, streamingOn as streamingDay2 } from './support/day2.js';
 import { describe, type Variant } from './support/matrix.js';
 import { run } from './support/process.js';
 import { docker } from './support/rig.js';
@@ -46,15 +46,7 @@ function node(stack: Stack, service: string): Node {
   return { project: stack.project, service, user: stack.bundle.config.postgresUser };
 }
 
-/** Every other node streams from `primary` on `timeline` (the WAL receiver's received_tli). */
-async function streamingOn(stack: Stack, primary: string, timeline: number): Promise<void> {
-  const replicas = SERVICES.filter((n) => n !== primary);
-  await waitStreaming(node(stack, primary), replicas.map((n) => ({ node: node(stack, n), name: n })));
-  for (const r of replicas) {
-    assert.equal(await psql(node(stack, r), 'SELECT received_tli FROM pg_stat_wal_receiver;'), String(timeline), `${r} on timeline ${timeline}`);
-  }
-  assert.equal(await psql(node(stack, primary), 'SELECT pg_is_in_recovery();'), 'f');
-}
+const streamingOn = (stack: Stack, primary: string, timeline: number): Promise<void> => streamingDay2(stack, SERVICES, primary, timeline);
 
 /** Wait until every replica has replayed the primary's current WAL position. */
 async function caughtUp(stack: Stack, primary: string): Promise<void> {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { run, type RunResult } from './process.js';
 import { REPO } from './rig.js';
-import type { Scenario, Stack } from './scenario.js';
+import { waitStreaming, type Node, type Scenario, type Stack } from './scenario.js';
 
 /** `pg-ha-init ARGS --dir <bundle> --project-name <project>` in a child process, with the variant's engine. */
 export function cli(s: Scenario, stack: Pick<Stack, 'bundle' | 'project'>, args: readonly string[]): Promise<RunResult> {
@@ -56,4 +56,15 @@ export async function snapshot(stack: Pick<Stack, 'project' | 'bundle'>, service
     lines.push(`${file}: ${createHash('sha256').update(stack.bundle.read(file)).digest('hex').slice(0, 12)}`);
   }
   return lines.join('\n');
+}
+
+/** Every node of `services` but `primary` streams from it on `timeline` (the WAL receiver's received_tli), and `primary` is writable. */
+export async function streamingOn(stack: Pick<Stack, 'project' | 'bundle'>, services: readonly string[], primary: string, timeline: number): Promise<void> {
+  const at = (service: string): Node => ({ project: stack.project, service, user: stack.bundle.config.postgresUser });
+  const replicas = services.filter((n) => n !== primary);
+  await waitStreaming(at(primary), replicas.map((n) => ({ node: at(n), name: n })));
+  for (const r of replicas) {
+    assert.equal(await stack.project.psql(r, 'SELECT received_tli FROM pg_stat_wal_receiver;', { user: stack.bundle.config.postgresUser }), String(timeline), `${r} on timeline ${timeline}`);
+  }
+  assert.equal(await stack.project.psql(primary, 'SELECT pg_is_in_recovery();', { user: stack.bundle.config.postgresUser }), 'f');
 }
