@@ -24,7 +24,7 @@ import { streamingOn as streamingDay2 } from './support/day2.js';
 import { describe, type Variant } from './support/matrix.js';
 import { run, type RunResult } from './support/process.js';
 import { docker, REPO } from './support/rig.js';
-import { psql, scenario, waitStreaming, type Node, type Scenario, type Stack } from './support/scenario.js';
+import { psql, scenario, type Node, type Scenario, type Stack } from './support/scenario.js';
 
 const VARIANTS: Variant[] = [{ major: 18, engine: 'v2' }, { major: 15, engine: 'v1' }].filter((v) => {
   const majors = process.env.PG_HA_E2E_MAJORS?.split(/[\s,]+/);
