@@ -6,7 +6,7 @@
 //   BENCH_MB=256 BENCH_MAJOR=15 node --import tsx --test bench/rejoin-vs-reclone.ts
 //
 // A stack of primary + 1 replica; BENCH_MB of rows are written and replicated; the replica is
-// paused while the primary commits a few more rows, the primary is killed (kill -9), and
+// cut off (replication refused on the primary) while it commits more rows, the primary is killed (kill -9), and
 // `pg-ha-init failover` promotes the replica. Then:
 // - rejoin: `pg-ha-init rejoin primary` (it diverged, so: diverged WAL saved aside, pg_rewind),
 //   until it streams;
@@ -43,10 +43,12 @@ test(`rejoin (pg_rewind) vs re-clone on ~${MB} MB [PG ${MAJOR}, docker compose (
       if (await psql(at('replica1'), `SELECT pg_last_wal_replay_lsn() >= '${target}'::pg_lsn;`) === 't') break;
       await new Promise((r) => setTimeout(r, 500));
     }
-    await docker(['pause', await project.id('replica1')]);
-    await psql(at('primary'), 'CREATE TABLE lost AS SELECT g FROM generate_series(1, 1000) g;');
+    // Writes the replica never receives: replication refused and cut on the primary, then a commit.
+    const layout = dataLayout(stack.bundle, 'primary');
+    await project.exec('primary', ['sed', '-i', '1i host replication all all reject', `${layout.pgdata}/pg-ha-init.hba.conf`], { user: 'postgres' });
+    await psql(at('primary'), 'SELECT pg_reload_conf(); SELECT count(pg_terminate_backend(pid)) FROM pg_stat_replication;');
+    await psql(at('primary'), 'CREATE TABLE lost AS SELECT g FROM generate_series(1, 100000) g;');
     await docker(['kill', '-s', 'KILL', await project.id('primary')]);
-    await docker(['unpause', await project.id('replica1')]);
     const f = await cli(s, stack, ['failover', '--yes']);
     assert.equal(f.code, 0, f.stdout + f.stderr);
 
@@ -57,7 +59,6 @@ test(`rejoin (pg_rewind) vs re-clone on ~${MB} MB [PG ${MAJOR}, docker compose (
     assert.match(r.stdout, /with pg_rewind/);
     s.metric('rejoin with pg_rewind (command, until streaming)', rejoinMs, 'ms');
 
-    const layout = dataLayout(stack.bundle, 'primary');
     await project.compose(['stop', 'primary']);
     await project.compose(['run', '--rm', '--no-deps', '-T', '--user', 'postgres', '--entrypoint', 'bash', 'primary', '-c', `mv "${layout.pgdata}" "${layout.pgdata}.bench-aside"`]);
     const cloneStart = Date.now();
