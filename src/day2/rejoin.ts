@@ -90,7 +90,7 @@ export async function rejoin(given: RejoinOptions): Promise<RejoinResult> {
       run: async (ctx) => {
         try {
           const back = await bringBackAsReplica(cluster, {
-            node, primary: to, control: read.control, walEnd: read.walEnd, by: 'pg-ha-init rejoin', reclone: options.reclone,
+            node, primary: to, control: read.control, walEnd: read.walEnd, ...(read.walEnd !== null ? { checkpointEnd: read.walEnd } : {}), by: 'pg-ha-init rejoin', reclone: options.reclone,
             start: () => cluster.ops.upNoDeps(node), note: (l) => ctx.note(l),
           });
           result.wayBack = back.wayBack;
