@@ -163,6 +163,8 @@ for (const variant of VARIANTS) {
             result = await failoverUnderLoad(s, stack, load);
             firstWrites.push(result.firstWriteMs);
             lostPerCycle.push(result.lost);
+            s.metric(`cycle ${cycle}: failover -> first acknowledged write`, result.firstWriteMs, 'ms');
+            s.metric(`cycle ${cycle}: acknowledged writes missing on the new primary`, result.lost);
             if (cycle === 2) assert.ok(result.lost >= 20, `the writes acknowledged while the replicas were paused are lost (${result.lost})`);
           }
           timeline += 1;
@@ -210,6 +212,7 @@ for (const variant of VARIANTS) {
           const how = /rejoined \S+ in [\d.]+ s \((no rewind needed|with pg_rewind)\)/.exec(rejoined.stdout)?.[1];
           assert.ok(how, rejoined.stdout);
           wayBack.push(`cycle ${cycle}: ${how}`);
+          s.metric(`cycle ${cycle}: rejoin`, `${how}, ${((Date.now() - t0) / 1000).toFixed(1)} s`);
           if (cycle === 3) assert.equal(how, 'no rewind needed', rejoined.stdout);
           if (cycle === 2) {
             assert.equal(how, 'with pg_rewind', rejoined.stdout);
@@ -232,7 +235,7 @@ for (const variant of VARIANTS) {
           const sums = new Map<string, string>();
           for (const service of SERVICES) {
             sums.set(service, await psql(node(stack, service), `SELECT string_agg(t || '=' || c, ' ' ORDER BY t) FROM (
-              SELECT c.relname AS t, (xpath('/row/s/text()', query_to_xml(format('SELECT md5(coalesce(string_agg(x::text, %L ORDER BY x::text), %L)) AS s FROM %I.%I x', ',', '', n.nspname, c.relname), false, false, '')))[1]::text AS c
+              SELECT c.relname AS t, (xpath('//s/text()', query_to_xml(format('SELECT md5(coalesce(string_agg(x::text, %L ORDER BY x::text), %L)) AS s FROM %I.%I x', ',', '', n.nspname, c.relname), false, false, '')))[1]::text AS c
               FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace WHERE c.relkind = 'r' AND n.nspname = 'public') q;`));
           }
           assert.ok((sums.get('primary') ?? '').includes(TABLE), sums.get('primary'));
