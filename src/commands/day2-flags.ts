@@ -2,6 +2,9 @@
 // --project-name flag, and the y/N question asked on a terminal (none without one: then --yes).
 import type { Flag } from './command.js';
 
+export const DIR_FLAG: Flag = { name: 'dir', type: 'string', arg: 'DIR', help: 'The bundle directory (default: the current directory).' };
+export const YES_FLAG: Flag = { name: 'yes', short: 'y', type: 'boolean', help: 'Do not ask for confirmation (needed without a terminal).' };
+
 export const PROJECT_NAME_FLAG: Flag = {
   name: 'project-name', short: 'p', type: 'string', arg: 'NAME',
   help: 'Compose project name (default: Compose\'s own rule, COMPOSE_PROJECT_NAME or the directory\'s name).',

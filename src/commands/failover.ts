@@ -1,7 +1,7 @@
 // `pg-ha-init failover`: promote a replica when the primary is gone, fencing the old primary first
 // (src/day2/failover.ts does it; this file only reads the flags).
 import type { Command } from './command.js';
-import { PROJECT_NAME_FLAG, terminalConfirm } from './day2-flags.js';
+import { DIR_FLAG, PROJECT_NAME_FLAG, terminalConfirm, YES_FLAG } from './day2-flags.js';
 
 export const failover: Command = {
   name: 'failover',
@@ -10,8 +10,8 @@ export const failover: Command = {
   usage: ['pg-ha-init failover [--to NODE] [--dir DIR] [--yes] [--allow-data-loss] [--force] [--project-name NAME]  promote the most advanced replica'],
   flags: [
     { name: 'to', type: 'string', arg: 'NODE', help: 'The replica to promote (default: the one that received the most WAL).' },
-    { name: 'dir', type: 'string', arg: 'DIR', help: 'The bundle directory (default: the current directory).' },
-    { name: 'yes', short: 'y', type: 'boolean', help: 'Do not ask for confirmation (needed without a terminal).' },
+    DIR_FLAG,
+    YES_FLAG,
     { name: 'allow-data-loss', type: 'boolean', help: 'Allow --to a replica that received less WAL than another (says how many bytes).' },
     { name: 'force', type: 'boolean', help: 'The primary still answers but must be abandoned: stop it first (otherwise use switchover).' },
     PROJECT_NAME_FLAG,

@@ -2,7 +2,7 @@
 // diverged (src/day2/rejoin.ts does it; this file only reads the arguments).
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
-import { PROJECT_NAME_FLAG, terminalConfirm } from './day2-flags.js';
+import { DIR_FLAG, PROJECT_NAME_FLAG, terminalConfirm, YES_FLAG } from './day2-flags.js';
 
 export const rejoin: Command = {
   name: 'rejoin',
@@ -11,8 +11,8 @@ export const rejoin: Command = {
   usage: ['pg-ha-init rejoin NODE [--dir DIR] [--yes] [--reclone] [--project-name NAME]  make NODE a replica of the primary'],
   operands: 1,
   flags: [
-    { name: 'dir', type: 'string', arg: 'DIR', help: 'The bundle directory (default: the current directory).' },
-    { name: 'yes', short: 'y', type: 'boolean', help: 'Do not ask for confirmation (needed without a terminal).' },
+    DIR_FLAG,
+    YES_FLAG,
     { name: 'reclone', type: 'boolean', help: 'If pg_rewind fails or cannot run: move PGDATA aside (kept) and clone the primary.' },
     PROJECT_NAME_FLAG,
   ],

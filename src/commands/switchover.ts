@@ -2,7 +2,7 @@
 // acknowledged commit lost (src/day2/switchover.ts does it; this file only reads the flags).
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
-import { PROJECT_NAME_FLAG, terminalConfirm } from './day2-flags.js';
+import { DIR_FLAG, PROJECT_NAME_FLAG, terminalConfirm, YES_FLAG } from './day2-flags.js';
 
 export const switchover: Command = {
   name: 'switchover',
@@ -11,8 +11,8 @@ export const switchover: Command = {
   usage: ['pg-ha-init switchover --to NODE [--dir DIR] [--yes] [--dry-run] [--project-name NAME]  make NODE the primary'],
   flags: [
     { name: 'to', type: 'string', arg: 'NODE', help: 'The replica (compose service) to promote.' },
-    { name: 'dir', type: 'string', arg: 'DIR', help: 'The bundle directory (default: the current directory).' },
-    { name: 'yes', short: 'y', type: 'boolean', help: 'Do not ask for confirmation (needed without a terminal).' },
+    DIR_FLAG,
+    YES_FLAG,
     { name: 'dry-run', type: 'boolean', help: 'Run the preflight checks and say what would be done; change nothing.' },
     PROJECT_NAME_FLAG,
   ],
