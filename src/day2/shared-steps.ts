@@ -45,11 +45,15 @@ export function byHand(cluster: BundleCluster, args: string[]): string {
 }
 
 /**
- * pg_promote() on `node` (a real promotion: a new timeline), `onPromoted` as soon as it is
- * writable, then CHECKPOINT before anyone rewinds from it (repmgr #372). Returns the new timeline.
+ * pg_promote() on `node` (a real promotion: a new timeline; through `runPromote` when the caller
+ * has a faster way to the node), `onPromoted` as soon as it is writable, then CHECKPOINT before
+ * anyone rewinds from it (repmgr #372). Returns the new timeline.
  */
-export async function promote(cluster: BundleCluster, node: string, onPromoted: () => void): Promise<number> {
-  const promoted = await sqlOk(cluster, node, promoteSql(60));
+export async function promote(
+  cluster: BundleCluster, node: string, onPromoted: () => void,
+  runPromote: (sql: string) => Promise<string> = (sql) => sqlOk(cluster, node, sql),
+): Promise<number> {
+  const promoted = await runPromote(promoteSql(60));
   if (promoted !== 't') throw new Error(`pg_promote() on ${node} returned ${promoted}`);
   onPromoted();
   await sqlOk(cluster, node, CHECKPOINT_SQL);

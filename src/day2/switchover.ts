@@ -9,6 +9,8 @@ import {
   type CheckFailure, type ClusterView, type ControlData,
 } from '../cluster/index.js';
 import { UsageError } from '../errors.js';
+import { psqlArgs } from '../cluster/transport.js';
+import { CONTROLDATA_AND_WAL_END } from '../engine/node-ops.js';
 import { runSteps, StepAbort, type Step } from '../commands/steps.js';
 import { openBundleCluster, type BundleCluster } from './bundle-cluster.js';
 import {
@@ -80,6 +82,16 @@ export async function switchover(given: SwitchoverOptions): Promise<SwitchoverRe
   if (!(await confirmed(options, `switchover stops ${old} and promotes ${to}`, `Switch over from ${old} to ${to}? Writes stop for a few seconds.`))) return { exitCode: 1 };
 
   const running = await cluster.ops.running();
+  // Container ids taken now: the window in which writes stop uses the engine's CLI on them directly.
+  const oldContainer = await cluster.ops.container(old);
+  const toContainer = await cluster.ops.container(to);
+  if (!oldContainer || !toContainer) throw new UsageError(`no container for ${oldContainer ? to : old}; nothing was changed`);
+  const pgdata = cluster.services.find((s) => s.name === old)?.dataPath.pgdata ?? '';
+  const fastSql = async (id: string, name: string, sql: string): Promise<string> => {
+    const r = await cluster.ops.execPsql(id, psqlArgs(sql, { user: cluster.config.postgresUser }));
+    if (!r.ok) throw new Error(`${name}: ${r.stderr.trim().split('\n')[0] ?? 'psql failed'}`);
+    return r.stdout.trim();
+  };
   const result: SwitchoverResult = { exitCode: 0 };
   let control: ControlData | undefined;
   let waitFor = 0n;
@@ -90,19 +102,19 @@ export async function switchover(given: SwitchoverOptions): Promise<SwitchoverRe
   const steps: Step[] = [
     {
       title: `checkpoint on ${old}`, state: 'nothing changed', recover: 'nothing to do',
-      run: async () => { await sqlOk(cluster, old, CHECKPOINT_SQL); },
+      run: async () => { await fastSql(oldContainer.id, old, CHECKPOINT_SQL); },
     },
     {
       title: `stop ${old} (fast shutdown)`, state: `${old} may be stopped; nothing else changed`, recover: restartOld,
       run: async () => {
         stoppedAt = performance.now();
-        await composeOk(`stop ${old}`, cluster.ops.stop(old));
+        await composeOk(`stop ${old}`, cluster.ops.stopContainer(oldContainer.id));
       },
     },
     {
       title: `read ${old}'s shutdown checkpoint`, state: `${old} is stopped; nothing else changed`, recover: restartOld,
       run: async () => {
-        const read = controlAndEnd(await composeOk(`pg_controldata on ${old}`, cluster.ops.controldataAndWalEnd(old)));
+        const read = controlAndEnd(await composeOk(`pg_controldata on ${old}`, cluster.ops.oneOffFrom(oldContainer.id, oldContainer.image, pgdata, CONTROLDATA_AND_WAL_END)));
         control = read.control;
         if (control.state !== 'shut down') {
           await cluster.ops.start(old);
@@ -118,7 +130,7 @@ export async function switchover(given: SwitchoverOptions): Promise<SwitchoverRe
         const deadline = performance.now() + (options.catchUpTimeoutMs ?? 30_000);
         let received = 'nothing';
         for (;;) {
-          const r = await cluster.runner.sql(to, RECEIVED_LSN_SQL);
+          const r = await cluster.ops.execPsql(toContainer.id, psqlArgs(RECEIVED_LSN_SQL, { user: cluster.config.postgresUser }));
           received = r.ok ? r.stdout.trim() : received;
           if (r.ok && received !== '' && parseLsn(received) >= waitFor) return `received ${received}`;
           if (performance.now() > deadline) {
@@ -137,7 +149,8 @@ export async function switchover(given: SwitchoverOptions): Promise<SwitchoverRe
       title: `promote ${to}`, state: `${old} is stopped; ${to} may be promoted`,
       recover: `pg-ha-init status --dir ${options.dir}\nif ${to} is not writable: ${by(['start', old])}\nif it is: set "PRIMARY_SERVICE": "${to}" in ${options.dir}/pg-ha-init.json, re-render (pg-ha-init --stack --out ${options.dir} --force), then pg-ha-init rejoin ${old}`,
       run: async () => {
-        newTimeline = await promote(cluster, to, () => { result.writeStopMs = performance.now() - stoppedAt; });
+        // pg_promote over the container id taken before the window: no compose project load in it.
+        newTimeline = await promote(cluster, to, () => { result.writeStopMs = performance.now() - stoppedAt; }, (sql) => fastSql(toContainer.id, to, sql));
         return `timeline ${control?.checkpointTimeline ?? '?'} -> ${newTimeline}; writes were stopped ${((result.writeStopMs ?? 0) / 1000).toFixed(1)} s`;
       },
     },

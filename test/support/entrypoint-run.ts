@@ -179,7 +179,8 @@ export class Node {
 
   /** Exit code of healthcheck.sh with this node's environment (as a container would run it). */
   async healthy(overrides: Env = {}): Promise<boolean> {
-    const env: Env = { PATH, PGPORT: String(this.port), POSTGRES_USER: 'postgres', ...overrides };
+    // The healthcheck asks the server as the bootstrap superuser, as the container's env names it.
+    const env: Env = { PATH, PGPORT: String(this.port), POSTGRES_USER: this.env.POSTGRES_USER ?? 'postgres', ...overrides };
     for (const key of ['HA_MODE', 'REPLICATION_ROLE'] as const) {
       const value = key in overrides ? overrides[key] : this.env[key];
       if (value !== undefined && value !== '') env[key] = value; else delete env[key];
