@@ -15,6 +15,8 @@ export interface CommandLine {
   flags: FlagValues;
   /** Settings given as flags, by variable name. */
   settings: Record<string, string>;
+  /** Words after the verb that are not flags (only for a command that declares operands). */
+  positionals: string[];
 }
 
 function parseOptions(flags: readonly Flag[]) {
@@ -44,7 +46,7 @@ export function parseCommandLine(argv: readonly string[], verbs: readonly Comman
   const known = allFlags([...commands, ...verbs]);
   let parsed;
   try {
-    parsed = parseArgs({ args: argv.slice(verb === undefined ? 0 : 1), strict: true, allowPositionals: false, tokens: true, options: parseOptions(known) });
+    parsed = parseArgs({ args: argv.slice(verb === undefined ? 0 : 1), strict: true, allowPositionals: true, tokens: true, options: parseOptions(known) });
   } catch (error) {
     throw new UsageError(`${(error as Error).message}. Run pg-ha-init --help for the flags.`);
   }
@@ -62,5 +64,7 @@ export function parseCommandLine(argv: readonly string[], verbs: readonly Comman
     const value = flags[flag.name];
     if (flag.setting !== undefined && typeof value === 'string') settings[flag.setting] = value;
   }
-  return { command, verb: verb !== undefined, flags, settings };
+  const positionals = parsed.positionals;
+  if (positionals.length > (command.operands ?? 0)) throw new UsageError(`${command.title} takes ${command.operands ?? 'no'} argument${command.operands === 1 ? '' : 's'}, got: ${positionals.join(' ')}. Run pg-ha-init ${command.name} --help.`);
+  return { command, verb: verb !== undefined, flags, settings, positionals };
 }

@@ -16,7 +16,7 @@ async function main(argv: string[]): Promise<number> {
   if (line.flags.help) { process.stdout.write(line.verb ? commandHelp(line.command) : helpText()); return 0; }
   if (line.flags.version) { say(TOOL_VERSION); return 0; }
   const settings = { ...settingsFromEnv(process.env), ...line.settings };
-  return line.command.run({ flags: line.flags, settings, say });
+  return line.command.run({ flags: line.flags, settings, positionals: line.positionals, say });
 }
 
 function fail(error: unknown): number {

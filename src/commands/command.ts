@@ -24,6 +24,8 @@ export interface CommandInput {
   flags: FlagValues;
   /** The environment's settings with the setting flags over them: the config model's input. */
   settings: RawSettings;
+  /** Words after the verb that are not flags (`pg-ha-init rejoin NODE`); empty unless the command declares operands. */
+  positionals: readonly string[];
   say: (line: string) => void;
 }
 
@@ -36,6 +38,8 @@ export interface Command {
   /** Usage lines: the command line, two spaces, what it does. */
   usage: readonly string[];
   flags: readonly Flag[];
+  /** How many non-flag words it takes after the verb (default none). */
+  operands?: number;
   /** Resolves to the exit code; throws a CliError (src/errors.ts) for anything else. */
   run(input: CommandInput): Promise<number>;
 }

@@ -130,7 +130,13 @@ export class NodeOps {
    * process's environment.
    */
   rewind(service: string, sourceConninfo: string, password: string): Promise<Captured> {
-    return this.oneOff(service, 'pg_rewind --target-pgdata="$PGDATA" --source-server="$1" --progress', [sourceConninfo],
+    // A crashed node's postmaster.pid names PID 1 (postgres was PID 1 in its own container). The
+    // single-user crash recovery pg_rewind runs first (pg_rewind -> sh -> postgres) finds PID 1
+    // alive (this one-off's first process) and refuses: "lock file postmaster.pid already exists".
+    // pg_rewind is made PID 1 and named as the server's grandparent (PG_GRANDPARENT_PID, as pg_ctl
+    // does), so the server knows that PID is not another postmaster. The node's own container is
+    // stopped before any rewind, so no other postmaster can hold the lock.
+    return this.oneOff(service, 'export PG_GRANDPARENT_PID=1\nexec pg_rewind --target-pgdata="$PGDATA" --source-server="$1" --progress', [sourceConninfo],
       { passNames: ['PGPASSWORD'], values: { PGPASSWORD: password }, timeoutMs: 3_600_000 });
   }
 

@@ -51,6 +51,15 @@ describe('choosing the command', () => {
     assert.throws(() => parseCommandLine(['--stack', '--watch'], verbs, commands), /--watch is not a flag of pg-ha-init --stack \/ --from-env\. It goes with pg-ha-init status/);
   });
 
+  test('operands: rejoin takes exactly one NODE; a verb that declares none takes none', async () => {
+    const line = parseCommandLine(['rejoin', 'primary', '--yes']);
+    assert.equal(line.command.name, 'rejoin');
+    assert.deepEqual(line.positionals, ['primary']);
+    assert.throws(() => parseCommandLine(['rejoin', 'primary', 'replica1']), (e: Error) => e instanceof UsageError && /pg-ha-init rejoin takes 1 argument, got: primary replica1/.test(e.message));
+    assert.throws(() => parseCommandLine(['failover', 'replica1']), (e: Error) => e instanceof UsageError && /pg-ha-init failover takes no arguments, got: replica1/.test(e.message));
+    await assert.rejects(line.command.run({ flags: {}, settings: {}, positionals: [], say: () => {} }), (e: Error) => e instanceof UsageError && /rejoin needs exactly one NODE/.test(e.message));
+  });
+
   test('--help and --version are answered whatever else is given', () => {
     assert.equal(parseCommandLine(['--json', '--help']).flags.help, true);
   });

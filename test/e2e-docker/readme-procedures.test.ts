@@ -1,5 +1,6 @@
 // The generated README's procedures, run exactly as written: the fenced shell blocks of its
-// "Start", "Verify replication", "Promote a replica" and "Point the other replicas" sections are
+// "Start", "Verify replication", "Promote a replica", "Point the other replicas" and "When the
+// primary is lost" (after a kill -9 of the primary) sections are
 // extracted from the rendered README.md and run line by line with bash in the bundle directory
 // (the user's working directory), with `pg-ha-init` on PATH as this checkout's CLI. After each
 // section the cluster must have exactly one writable node. The "Start" block lists one line per
@@ -94,6 +95,19 @@ test(`the README's procedures, run as written [${describe(VARIANT)}]`, { timeout
         assert.ok(commands.some((c) => c.includes('--to primary ')), commands.join('\n'));
         await runSection('Promote a replica');
         assert.deepEqual(await writable(), ['primary']);
+      }],
+      ['When the primary is lost (killed): failover, then rejoin, as the README says', async () => {
+        // The README as it is now (primary is the primary): the commands it names are run after the fault.
+        const commands = sectionCommands(bundle.read('README.md'), 'When the primary is lost');
+        assert.deepEqual(commands, ['pg-ha-init failover --yes', 'pg-ha-init rejoin primary --yes']);
+        await run('docker', ['kill', '-s', 'KILL', await project.id('primary')], { env: s.rig.env });
+        const out = await runSection('When the primary is lost');
+        assert.match(out, /Failed over to replica\d/);
+        assert.match(out, /primary rejoined replica\d/);
+        const now = await writable();
+        assert.equal(now.length, 1, out);
+        assert.notEqual(now[0], 'primary');
+        assert.equal(await project.psql('primary', 'SELECT status FROM pg_stat_wal_receiver;'), 'streaming');
       }],
     ]);
   });

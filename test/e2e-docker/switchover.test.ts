@@ -20,10 +20,11 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { longestGapWithin, missingAcks, startWriteLoad } from '../support/write-load.js';
 import { PG_BIN } from '../support/as-postgres.js';
 import { dataLayout } from './support/bundle.js';
+import { streamingOn as streamingDay2 } from './support/day2.js';
 import { describe, type Variant } from './support/matrix.js';
 import { run, type RunResult } from './support/process.js';
 import { docker, REPO } from './support/rig.js';
-import { psql, scenario, waitStreaming, type Node, type Scenario, type Stack } from './support/scenario.js';
+import { psql, scenario, type Node, type Scenario, type Stack } from './support/scenario.js';
 
 const VARIANTS: Variant[] = [{ major: 18, engine: 'v2' }, { major: 15, engine: 'v1' }].filter((v) => {
   const majors = process.env.PG_HA_E2E_MAJORS?.split(/[\s,]+/);
@@ -80,15 +81,7 @@ async function neverTwoWritable(stack: Stack, ms: number): Promise<string[][]> {
   return samples;
 }
 
-/** Every node streams from `primary` on `timeline` (the WAL receiver's received_tli). */
-async function streamingOn(stack: Stack, primary: string, timeline: number): Promise<void> {
-  const replicas = SERVICES.filter((n) => n !== primary);
-  await waitStreaming(node(stack, primary), replicas.map((n) => ({ node: node(stack, n), name: n })));
-  for (const r of replicas) {
-    assert.equal(await psql(node(stack, r), 'SELECT received_tli FROM pg_stat_wal_receiver;'), String(timeline), `${r} on timeline ${timeline}`);
-  }
-  assert.equal(await psql(node(stack, primary), 'SELECT pg_is_in_recovery();'), 'f');
-}
+const streamingOn = (stack: Stack, primary: string, timeline: number): Promise<void> => streamingDay2(stack, SERVICES, primary, timeline);
 
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);

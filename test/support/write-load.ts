@@ -47,6 +47,8 @@ export interface WriteLoadResult {
 export interface WriteLoad {
   /** Acks so far (for waiting until the load is really running). */
   readonly ackCount: number;
+  /** The ids acknowledged so far, in order (a copy): what a failover may have lost is counted against it. */
+  readonly acknowledgedSoFar: number[];
   /** Resolves once the next ack after the call arrives (or rejects after timeoutMs). */
   nextAck(timeoutMs: number): Promise<void>;
   stop(): Promise<WriteLoadResult>;
@@ -136,6 +138,7 @@ export function startWriteLoad(options: WriteLoadOptions): WriteLoad {
 
   return {
     get ackCount() { return acknowledged.length; },
+    get acknowledgedSoFar() { return [...acknowledged]; },
     nextAck(timeoutMs: number): Promise<void> {
       return new Promise((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error(`write load: no acknowledged write within ${timeoutMs} ms; psql said: ${errors.slice(-3).join(' | ')}`)), timeoutMs);

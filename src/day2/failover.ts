@@ -1,0 +1,110 @@
+// `pg-ha-init failover`: an unplanned promotion, for when the primary is gone (issue 11). The old
+// primary is fenced before anything is promoted: its container is stopped and removed and the
+// bundle is rewritten, so any later start (compose up, start, restart policy) is a replica start,
+// which the entrypoint refuses for a former primary until `pg-ha-init rejoin`. Then the replica
+// that received the most WAL is promoted (a new timeline), checkpointed, given slots for the
+// others, and the others are repointed. The order and the reasons are in docs/day2-design.md.
+import { resolve } from 'node:path';
+import { chooseFailoverCandidate, formatClusterTable } from '../cluster/index.js';
+import { UsageError } from '../errors.js';
+import { runSteps, type Step } from '../commands/steps.js';
+import { openBundleCluster } from './bundle-cluster.js';
+import {
+  byHand, composeOk, confirmed, printFailures, printFinish, promote, repointStep, rewriteStep, slotsStep, waitAllStreaming,
+} from './shared-steps.js';
+
+export interface FailoverOptions {
+  dir: string;
+  to?: string;
+  yes: boolean;
+  allowDataLoss: boolean;
+  /** The old primary answers but must be abandoned: it is stopped first. */
+  force: boolean;
+  projectName?: string;
+  env?: NodeJS.ProcessEnv;
+  say: (line: string) => void;
+  confirm?: (question: string) => Promise<boolean>;
+  verifyTimeoutMs?: number;
+}
+
+export interface FailoverResult {
+  exitCode: number;
+  promoted?: string;
+  oldPrimary?: string;
+  /** From the start of the steps to the end of pg_promote: the new primary takes writes from here. */
+  promotedAfterMs?: number;
+  totalMs?: number;
+}
+
+export async function failover(given: FailoverOptions): Promise<FailoverResult> {
+  const options = { ...given, dir: resolve(given.dir) };
+  const { say } = options;
+  const cluster = await openBundleCluster({ dir: options.dir, projectName: options.projectName, env: options.env });
+  if (cluster.manifest.mode !== 'stack') {
+    throw new UsageError(`${options.dir} is a per-host ${cluster.config.role} bundle; failover in a per-host bundle is not supported by this version: promote by hand as the README's per-host section says`);
+  }
+  const view = await cluster.read();
+  const choice = chooseFailoverCandidate(view, { ...(options.to !== undefined ? { to: options.to } : {}), allowDataLoss: options.allowDataLoss, force: options.force });
+  if (!choice.ok) {
+    printFailures(say, choice.failures);
+    say('');
+    say(formatClusterTable(view));
+    return { exitCode: 2 };
+  }
+  const to = choice.candidate;
+  // The node to fence: the live writable one (--force), else the one the bundle declares primary.
+  const old = view.writable[0] ?? cluster.declaredPrimary;
+  if (old === null || old === to) {
+    printFailures(say, [{ check: 'one-primary', message: `the bundle declares ${old ?? 'no node'} primary`, fix: 'check `pg-ha-init status`; nothing to fail over from' }]);
+    return { exitCode: 2 };
+  }
+  const others = cluster.services.map((s) => s.name).filter((n) => n !== old && n !== to);
+  say(`Failover: ${old} is ${view.writable.includes(old) ? 'writable but abandoned (--force)' : 'gone'}; ${to} received WAL up to ${choice.receivedLsn}${choice.candidate === choice.mostAdvanced ? ' (the most of any replica)' : `, ${choice.behindBytes} bytes less than ${choice.mostAdvanced} (--allow-data-loss)`}.`);
+  if (!(await confirmed(options, `failover fences ${old} and promotes ${to}`, `Fence ${old} and promote ${to}?`))) return { exitCode: 1 };
+
+  const running = await cluster.ops.running();
+  const result: FailoverResult = { exitCode: 0, promoted: to, oldPrimary: old };
+  let newTimeline = 0;
+  const started = performance.now();
+  const steps: Step[] = [
+    {
+      title: `fence ${old}: stop and remove its container`, state: `${old} may be stopped; nothing else changed`,
+      recover: byHand(cluster, ['rm', '-f', '-s', old]),
+      run: async () => {
+        // `rm -s` stops it first (SIGINT: a fast shutdown, for --force); a dead one is only removed.
+        await composeOk(`remove ${old}'s container`, cluster.ops.rm(old));
+      },
+    },
+    rewriteStep(cluster, to, `${old}'s container is removed; the bundle still names ${old} primary, so do not run compose up`),
+    {
+      title: `promote ${to}`, state: `the bundle names ${to} primary; ${old} is fenced (removed, its env file says replica); ${to} may be promoted`,
+      recover: `${cluster.ops.byHand(['exec', '-T', to, 'psql', '-U', cluster.config.postgresUser, '-c', 'select pg_promote()'])}\nthen: pg-ha-init status --dir ${options.dir}`,
+      run: async () => {
+        newTimeline = await promote(cluster, to, () => { result.promotedAfterMs = performance.now() - started; });
+        return `timeline ${newTimeline}, writable after ${((result.promotedAfterMs ?? 0) / 1000).toFixed(1)} s`;
+      },
+    },
+    slotsStep(cluster, to, others, `${to} is the primary and the bundle says so; ${old} is fenced`),
+    repointStep(cluster, others, running, `${to} is the primary and the bundle says so; ${old} is fenced`),
+    {
+      title: `verify: ${others.filter((o) => running.has(o)).join(', ') || 'no other replica'} stream${others.length === 1 ? 's' : ''} from ${to}`,
+      state: `${to} is the primary and the bundle says so; ${old} is fenced; some replica does not stream yet`,
+      recover: `pg-ha-init status --dir ${options.dir}   # a replica that had received more than ${to}: pg-ha-init rejoin NODE`,
+      run: async () => {
+        await waitAllStreaming(cluster, to, others.filter((o) => running.has(o)), newTimeline, options.verifyTimeoutMs);
+        return `timeline ${newTimeline}`;
+      },
+    },
+  ];
+  say(`Failing over from ${old} to ${to}:`);
+  await runSteps(steps, { say });
+  result.totalMs = performance.now() - started;
+  await printFinish({ dir: options.dir, projectName: options.projectName, env: options.env, say },
+    `Failed over to ${to} in ${(result.totalMs / 1000).toFixed(1)} s (writable after ${((result.promotedAfterMs ?? 0) / 1000).toFixed(1)} s).`);
+  say('');
+  say(`What may be lost: ${choice.unknownLoss}.${choice.behindBytes > 0 ? ` ${to} also received ${choice.behindBytes} bytes less than ${choice.mostAdvanced}.` : ''}`);
+  say(`${old} is fenced: its container is removed and its env file says replica of ${to}, so any start of it is refused until:`);
+  say(`  pg-ha-init rejoin ${old} --dir ${options.dir}${options.projectName ? ` --project-name ${options.projectName}` : ''}`);
+  say('rejoin saves its diverged WAL aside (never deleted) before it rewinds.');
+  return result;
+}

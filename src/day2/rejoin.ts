@@ -1,0 +1,121 @@
+// `pg-ha-init rejoin NODE`: bring a former primary (or a replica left on an old timeline) back as a
+// replica of the current primary without a full copy (issue 11). The node must be stopped and be
+// of the same cluster; whether it diverged is decided from the primary's timeline history and the
+// node's pg_controldata (decideRejoin). Diverged WAL is saved aside before pg_rewind; a failed
+// rewind re-clones only with --reclone, moving PGDATA aside. Nothing is ever deleted.
+import { resolve } from 'node:path';
+import { formatClusterTable } from '../cluster/index.js';
+import { UsageError } from '../errors.js';
+import { runSteps, StepAbort, type Step } from '../commands/steps.js';
+import { openBundleCluster } from './bundle-cluster.js';
+import {
+  bringBackAsReplica, byHand, composeOk, confirmed, controlAndEnd, NeedsReclone, printFailures, printFinish, waitAllStreaming,
+  type BringBackResult,
+} from './shared-steps.js';
+
+export interface RejoinOptions {
+  dir: string;
+  node: string;
+  yes: boolean;
+  reclone: boolean;
+  projectName?: string;
+  env?: NodeJS.ProcessEnv;
+  say: (line: string) => void;
+  confirm?: (question: string) => Promise<boolean>;
+  verifyTimeoutMs?: number;
+}
+
+export interface RejoinResult {
+  exitCode: number;
+  wayBack?: BringBackResult['wayBack'];
+  savedAside?: string;
+  totalMs?: number;
+}
+
+export async function rejoin(given: RejoinOptions): Promise<RejoinResult> {
+  const options = { ...given, dir: resolve(given.dir) };
+  const { say, node } = options;
+  const cluster = await openBundleCluster({ dir: options.dir, projectName: options.projectName, env: options.env });
+  if (cluster.manifest.mode !== 'stack') {
+    throw new UsageError(`${options.dir} is a per-host ${cluster.config.role} bundle; rejoin in a per-host bundle is not supported by this version`);
+  }
+  if (!cluster.services.some((s) => s.name === node)) {
+    printFailures(say, [{ check: 'candidate-known', message: `${node} is not a node of this bundle (nodes: ${cluster.services.map((s) => s.name).join(', ')})`, fix: 'name one of the nodes listed by `pg-ha-init status`' }]);
+    return { exitCode: 2 };
+  }
+  const view = await cluster.read();
+  const primary = view.primary;
+  const row = view.nodes.find((n) => n.name === node && !n.seenOnly);
+  const failures = [];
+  if (primary === null) {
+    failures.push({ check: 'one-primary' as const, message: view.writable.length === 0 ? 'no node accepts writes: there is no primary to rejoin' : `${view.writable.length} nodes accept writes (${view.writable.join(', ')})`, fix: view.writable.length === 0 ? 'run `pg-ha-init failover` first' : 'stop the former primary (the one on the older timeline), then rejoin it' });
+  } else if (primary === node) {
+    failures.push({ check: 'candidate-is-primary' as const, message: `${node} is the current primary`, fix: 'rejoin brings a former primary back as a replica; name a stopped node' });
+  } else if (primary !== cluster.declaredPrimary) {
+    failures.push({ check: 'one-primary' as const, message: `the bundle declares ${cluster.declaredPrimary ?? 'no node'} primary, but ${primary} is the live primary`, fix: `run \`pg-ha-init failover\` (it rewrites the bundle), or set PRIMARY_SERVICE=${primary} in pg-ha-init.json and re-render` });
+  }
+  if (row && row.state !== 'stopped' && row.state !== 'unreachable' && primary !== node) {
+    failures.push({ check: 'candidate-streaming' as const, message: `${node} is running (${row.role}, ${row.state})`, fix: `stop it first (${cluster.ops.byHand(['stop', node])}); a streaming replica needs no rejoin` });
+  }
+  if (failures.length > 0) {
+    printFailures(say, failures);
+    say('');
+    say(formatClusterTable(view));
+    return { exitCode: 2 };
+  }
+  const to = primary as string;
+  // A refused start leaves a container restarting (restart: unless-stopped); stop it so its files
+  // hold still, then read them. Stopping a container that is not running changes nothing.
+  await composeOk(`stop ${node}`, cluster.ops.stop(node));
+  const read = controlAndEnd(await composeOk(`pg_controldata on ${node}`, cluster.ops.controldataAndWalEnd(node)));
+  const primaryState = view.states.get(to);
+  const timeline = primaryState?.timeline ?? 0;
+  if (primaryState && read.control.systemIdentifier !== primaryState.systemIdentifier) {
+    printFailures(say, [{
+      check: 'system-identifier', message: `${node}'s system identifier ${read.control.systemIdentifier} is not ${to}'s ${primaryState.systemIdentifier}: its data belongs to another cluster`,
+      fix: `if ${node}'s data is not needed, move it aside and start ${node}: it clones ${to}`,
+    }]);
+    return { exitCode: 2 };
+  }
+  say(`${node}: state "${read.control.state}", latest checkpoint on timeline ${read.control.checkpointTimeline}; ${to} is the primary on timeline ${timeline}.`);
+  if (!(await confirmed(options, `rejoin makes ${node} a replica of ${to} (rewinding it if it diverged)`, `Rejoin ${node} as a replica of ${to}?`))) return { exitCode: 1 };
+
+  const result: RejoinResult = { exitCode: 0 };
+  const started = performance.now();
+  const steps: Step[] = [
+    {
+      title: `bring ${node} back as a replica of ${to}`,
+      state: `${node} is stopped; its data is as it was unless a note above says otherwise`,
+      recover: `pg-ha-init rejoin ${node} --dir ${options.dir} --reclone   # moves PGDATA aside (kept) and clones`,
+      run: async (ctx) => {
+        try {
+          const back = await bringBackAsReplica(cluster, {
+            node, primary: to, control: read.control, walEnd: read.walEnd, ...(read.walEnd !== null ? { checkpointEnd: read.walEnd } : {}), by: 'pg-ha-init rejoin', reclone: options.reclone,
+            start: () => cluster.ops.upNoDeps(node), note: (l) => ctx.note(l),
+          });
+          result.wayBack = back.wayBack;
+          if (back.savedAside !== undefined) result.savedAside = back.savedAside;
+          return back.wayBack === 'follow' ? 'no rewind needed' : back.wayBack === 'rewind' ? 'rewound with pg_rewind' : 're-cloning (old PGDATA kept aside)';
+        } catch (error) {
+          if (error instanceof NeedsReclone) throw new StepAbort(error.message, `${node} is stopped; its data is as pg_rewind left it (nothing deleted)`);
+          throw error;
+        }
+      },
+    },
+    {
+      title: `verify: ${node} streams from ${to}`, state: `${node} was started as a replica of ${to}; it does not stream yet`,
+      recover: `pg-ha-init status --dir ${options.dir}; ${byHand(cluster, ['logs', node])}`,
+      run: async () => {
+        await waitAllStreaming(cluster, to, [node], timeline, options.verifyTimeoutMs ?? (result.wayBack === 'reclone' ? 3_600_000 : 120_000));
+        return `timeline ${timeline}; its stale slots dropped`;
+      },
+    },
+  ];
+  say(`Rejoining ${node} as a replica of ${to}:`);
+  await runSteps(steps, { say });
+  result.totalMs = performance.now() - started;
+  await printFinish({ dir: options.dir, projectName: options.projectName, env: options.env, say },
+    `${node} rejoined ${to} in ${(result.totalMs / 1000).toFixed(1)} s (${result.wayBack === 'follow' ? 'no rewind needed' : result.wayBack === 'rewind' ? 'with pg_rewind' : 're-cloned'}).`);
+  if (result.savedAside) say(`Its diverged WAL (writes ${to} never received) is kept in ${result.savedAside} in ${node}'s volume; its README says the range.`);
+  return result;
+}
