@@ -8,6 +8,7 @@ import { parseConfig, type Config, type RawSettings } from '../../src/config/mod
 import type { Mode } from '../../src/config/settings.js';
 import { generate } from '../../src/generate.js';
 import { renderBundle } from '../../src/render/bundle.js';
+import { literalEnv } from '../support/env-file.js';
 import { tempDir } from '../support/tmp.js';
 
 const REPL_PW = 'Repl-Secret-4711';
@@ -25,16 +26,6 @@ function files(c: Config): Map<string, { content: string; mode: number }> {
 
 function composeOf(c: Config): Record<string, any> {
   return parse(files(c).get('compose.yaml')!.content);
-}
-
-function envFile(content: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of content.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const eq = line.indexOf('=');
-    out[line.slice(0, eq)] = line.slice(eq + 1);
-  }
-  return out;
 }
 
 const stack = (extra: RawSettings = {}) => config('stack', { REPLICATION_PASSWORD: REPL_PW, POSTGRES_PASSWORD: SUPER_PW, ...extra });
@@ -80,11 +71,11 @@ describe('single-host stack', () => {
     assert.deepEqual(compose.services.primary.ports, ['127.0.0.1:5432:5432']);
     assert.deepEqual(compose.services.replica1.ports, ['127.0.0.1:5433:5432']);
     const f = files(c);
-    const oldPrimary = envFile(f.get('env/primary.env')!.content);
+    const oldPrimary = literalEnv(f.get('env/primary.env')!.content);
     assert.deepEqual([oldPrimary.REPLICATION_ROLE, oldPrimary.PRIMARY_HOST, oldPrimary.REPLICA_NAME], ['replica', 'replica1', 'primary']);
-    const newPrimary = envFile(f.get('env/replica1.env')!.content);
+    const newPrimary = literalEnv(f.get('env/replica1.env')!.content);
     assert.deepEqual([newPrimary.REPLICATION_ROLE, newPrimary.PRIMARY_HOST], ['primary', undefined]);
-    assert.equal(envFile(f.get('env/replica2.env')!.content).PRIMARY_HOST, 'replica1');
+    assert.equal(literalEnv(f.get('env/replica2.env')!.content).PRIMARY_HOST, 'replica1');
     for (const bad of ['replica3', 'nobody', '']) {
       const result = parseConfig({ REPLICATION_PASSWORD: REPL_PW, PRIMARY_SERVICE: bad }, { mode: 'stack' });
       assert.ok(!result.ok && result.errors.some((e) => e.variable === 'PRIMARY_SERVICE'), bad);
@@ -94,8 +85,8 @@ describe('single-host stack', () => {
   test('PostgreSQL 13-17 keep PGDATA one level below the image\'s VOLUME', () => {
     const c = stack({ PG_MAJOR: '15' });
     assert.ok(composeOf(c).services.primary.volumes.includes('primary-data:/var/lib/postgresql/data'));
-    assert.equal(envFile(files(c).get('env/primary.env')!.content).PGDATA, '/var/lib/postgresql/data/pgdata');
-    assert.equal(envFile(files(stack()).get('env/primary.env')!.content).PGDATA, '/var/lib/postgresql/18/docker');
+    assert.equal(literalEnv(files(c).get('env/primary.env')!.content).PGDATA, '/var/lib/postgresql/data/pgdata');
+    assert.equal(literalEnv(files(stack()).get('env/primary.env')!.content).PGDATA, '/var/lib/postgresql/18/docker');
   });
 
   test('env files: one per service, 0600, spec variables, no secret', () => {
@@ -107,13 +98,13 @@ describe('single-host stack', () => {
       assert.equal(file.mode, 0o600);
       assert.ok(!file.content.includes(REPL_PW) && !file.content.includes(SUPER_PW));
     }
-    const primary = envFile(f.get('env/primary.env')!.content);
+    const primary = literalEnv(f.get('env/primary.env')!.content);
     assert.equal(primary.HA_MODE, 'native');
     assert.equal(primary.REPLICATION_ROLE, 'primary');
     assert.equal(primary.REPLICATION_PASSWORD_FILE, '/run/secrets/replication_password');
     assert.equal(primary.POSTGRES_PASSWORD_FILE, '/run/secrets/postgres_password');
     assert.equal(primary.PRIMARY_HOST, undefined);
-    const replica = envFile(f.get('env/replica3.env')!.content);
+    const replica = literalEnv(f.get('env/replica3.env')!.content);
     assert.deepEqual(
       { role: replica.REPLICATION_ROLE, host: replica.PRIMARY_HOST, port: replica.PRIMARY_PORT, name: replica.REPLICA_NAME, user: replica.REPLICATION_USER },
       { role: 'replica', host: 'primary', port: '5432', name: 'replica3', user: 'replicator' },
@@ -176,7 +167,7 @@ describe('per-host nodes (--from-env)', () => {
     assert.deepEqual(Object.keys(compose.services), ['replica']);
     assert.equal(compose.services.replica.depends_on, undefined, 'the primary is on another machine');
     assert.deepEqual(Object.keys(compose.secrets), ['replication_password']);
-    const env = envFile(files(c).get('env/replica.env')!.content);
+    const env = literalEnv(files(c).get('env/replica.env')!.content);
     assert.equal(env.PRIMARY_HOST, 'db1.example.internal');
     assert.equal(env.PRIMARY_PORT, '6543');
     assert.equal(env.REPLICA_NAME, 'replica_eu_2');

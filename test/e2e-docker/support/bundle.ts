@@ -6,6 +6,9 @@ import { parse } from 'yaml';
 import type { Config, RawSettings } from '../../../src/config/model.js';
 import type { Mode } from '../../../src/config/settings.js';
 import { generate, loadConfig } from '../../../src/generate.js';
+import { literalEnv } from '../../support/env-file.js';
+
+export { literalEnv };
 
 export interface Bundle {
   dir: string;
@@ -27,20 +30,6 @@ function readSecret(dir: string, name: string): string | undefined {
   } catch {
     return undefined;
   }
-}
-
-/**
- * KEY=value lines of an env file, read literally: what the entrypoint must receive, whatever a
- * Compose engine might make of `$`, quotes or ` #` (compose-v2.test.ts).
- */
-export function literalEnv(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split('\n')) {
-    if (line === '' || line.startsWith('#')) continue;
-    const at = line.indexOf('=');
-    out[line.slice(0, at)] = line.slice(at + 1);
-  }
-  return out;
 }
 
 /**
