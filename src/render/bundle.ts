@@ -1,9 +1,9 @@
 // Renders the whole bundle (everything but the secret files) from a config: templates/ mirrors
-// the generated tree, with [service] and [role] in a path expanded once per service or role.
+// the generated tree, with [service] in a path expanded once per service.
 import type { Config } from '../config/model.js';
 import { compileTemplate, createRenderer } from './handlebars.js';
 import { listTemplates, type TemplateFile } from './templates.js';
-import { rolesIn, services, type Service } from './topology.js';
+import { services, type Service } from './topology.js';
 import { composeView, configView, envFileView } from './view.js';
 import { readmeView } from './readme-view.js';
 
@@ -20,7 +20,7 @@ export interface RenderedFile {
   purpose: string;
 }
 
-interface Binding { service?: Service; role?: Service['role'] }
+interface Binding { service?: Service }
 
 interface TemplateEntry {
   /** Path in templates/; one ending in "/" covers every file below it. */
@@ -63,13 +63,11 @@ function entryFor(template: TemplateFile): TemplateEntry {
 function outputPath(template: TemplateFile, binding: Binding): string {
   let path = template.path.replace(/\.hbs$/, '').replace(/^_gitignore$/, '.gitignore');
   if (binding.service) path = path.replace('[service]', binding.service.name);
-  if (binding.role) path = path.replace('[role]', binding.role);
   return path;
 }
 
 function bindings(template: TemplateFile, list: Service[]): Binding[] {
   if (template.path.includes('[service]')) return list.map((service) => ({ service }));
-  if (template.path.includes('[role]')) return rolesIn(list).map((role) => ({ role }));
   return [{}];
 }
 

@@ -90,7 +90,3 @@ export function services(config: Config): Service[] {
     publishPort: config.replicaPort, dataPath: data, secrets: [REPLICATION_SECRET], dependsOn: null, peerHosts: givenPeers(config),
   }];
 }
-
-export function rolesIn(list: readonly Service[]): Role[] {
-  return [...new Set(list.map((s) => s.role))];
-}
