@@ -57,12 +57,13 @@ test('env files: no `$` in any bundle, and every value reaches Compose unchanged
   const settings = { REPLICATION_USER: 'repl:&=%@/-x', POSTGRES_USER: '-su:&=%@/ü', POSTGRES_DB: 'db-é:&=%@/x' };
   for (const major of [18, 15]) {
     for (const bundle of renderAll(t, major, settings)) {
-      const compose = parse(bundle.read('compose.yaml')) as { services: Record<string, { env_file: string[] }> };
+      const compose = parse(bundle.read('compose.yaml')) as { services: Record<string, { env_file: string[]; environment?: Record<string, string> }> };
       for (const [service, def] of Object.entries(compose.services)) {
         const file = def.env_file[0] as string;
         const text = bundle.read(file);
         assert.ok(!text.includes('$'), `${bundle.mode}/${file} holds a "$": Compose v1 and v2 would interpolate it`);
-        const want = literalEnv(text);
+        // The env file's values, plus what compose.yaml sets itself (PGHA_NODE_ENV_FILE).
+        const want = { ...literalEnv(text), ...def.environment };
         for (const engine of ENGINES) {
           // `config` resolves env_file with the same loader as `up`.
           const out = await composeIn(engine, bundle.dir, ['-p', 'pghaenvcheck', 'config']);
