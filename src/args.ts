@@ -57,7 +57,7 @@ export function parseCommandLine(argv: readonly string[], verbs: readonly Comman
   if (!asksForHelp) {
     const takes = new Set([...GLOBAL_FLAGS, ...command.flags].map((f) => f.name));
     const stray = [...given].find((name) => !takes.has(name));
-    if (stray !== undefined) throw notTaken(stray, command, [...commands, ...verbs]);
+    if (stray !== undefined) throw notTaken(stray, command, [...new Set([...commands, ...verbs])]);
   }
   const settings: Record<string, string> = {};
   for (const flag of command.flags) {
