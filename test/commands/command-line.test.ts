@@ -50,6 +50,7 @@ describe('choosing the command', () => {
       && /--json is not a flag of the wizard .*It goes with pg-ha-init --stack \/ --from-env/.test(e.message));
     assert.throws(() => parseCommandLine(['--stack', '--watch'], verbs, commands), /--watch is not a flag of pg-ha-init --stack \/ --from-env\. It goes with pg-ha-init status/);
   });
+
   test('a flag several commands take names each of them once', () => {
     assert.throws(() => parseCommandLine(['--json']), (e: Error) => /It goes with pg-ha-init --stack \/ --from-env, or pg-ha-init status\. /.test(e.message));
   });
