@@ -55,7 +55,10 @@ for (const variant of variants('wizardLaunch')) {
 
     const lines: string[] = [];
     const say = (line: string): void => { lines.push(line); t.diagnostic(line); };
-    const prompt = scriptedPrompts([ENTER, variant.major, ENTER, ENTER, ENTER, '2', out, ENTER]);
+    // Topology, major, replication user and password, superuser password, replicas; Durability
+    // (asynchronous), memory and cores given (not this machine's share), storage and connections
+    // as proposed; the directory; go ahead.
+    const prompt = scriptedPrompts([ENTER, variant.major, ENTER, ENTER, ENTER, '2', ENTER, '512MB', '1', ENTER, ENTER, out, ENTER]);
     const result = await runWizard({
       prompt, say, settings: { PRIMARY_PORT: String(port) }, force: false, dryRun: false,
       launcher: {
