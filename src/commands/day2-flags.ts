@@ -1,6 +1,6 @@
 // What the day-2 verbs (switchover, failover, rejoin, follow) share on the command line: the
 // --project-name flag, and the y/N question asked on a terminal (none without one: then --yes).
-import type { Flag } from './command.js';
+import type { Flag, FlagValues } from './command.js';
 
 export const DIR_FLAG: Flag = { name: 'dir', type: 'string', arg: 'DIR', help: 'The bundle directory (default: the current directory).' };
 export const YES_FLAG: Flag = { name: 'yes', short: 'y', type: 'boolean', help: 'Do not ask for confirmation (needed without a terminal).' };
@@ -21,5 +21,13 @@ export async function terminalConfirm(): Promise<((question: string) => Promise<
     } finally {
       rl.close();
     }
+  };
+}
+
+/** The bundle a day-2 verb works on: --dir (default: the current directory) and --project-name. */
+export function bundleTarget(flags: FlagValues): { dir: string; projectName?: string } {
+  return {
+    dir: typeof flags.dir === 'string' ? flags.dir : process.cwd(),
+    ...(typeof flags['project-name'] === 'string' ? { projectName: flags['project-name'] } : {}),
   };
 }

@@ -1,7 +1,7 @@
 // `pg-ha-init failover`: promote a replica when the primary is gone, fencing the old primary first
 // (src/day2/failover.ts does it; this file only reads the flags).
 import type { Command } from './command.js';
-import { DIR_FLAG, PROJECT_NAME_FLAG, terminalConfirm, YES_FLAG } from './day2-flags.js';
+import { bundleTarget, DIR_FLAG, PROJECT_NAME_FLAG, terminalConfirm, YES_FLAG } from './day2-flags.js';
 
 export const failover: Command = {
   name: 'failover',
@@ -19,10 +19,9 @@ export const failover: Command = {
   async run({ flags, say }) {
     const { failover: run } = await import('../day2/failover.js');
     const result = await run({
-      dir: typeof flags.dir === 'string' ? flags.dir : process.cwd(),
+      ...bundleTarget(flags),
       ...(typeof flags.to === 'string' && flags.to !== '' ? { to: flags.to } : {}),
       yes: flags.yes === true, allowDataLoss: flags['allow-data-loss'] === true, force: flags.force === true,
-      projectName: typeof flags['project-name'] === 'string' ? flags['project-name'] : undefined,
       say, confirm: await terminalConfirm(),
     });
     return result.exitCode;

@@ -2,7 +2,7 @@
 // diverged (src/day2/rejoin.ts does it; this file only reads the arguments).
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
-import { DIR_FLAG, PROJECT_NAME_FLAG, terminalConfirm, YES_FLAG } from './day2-flags.js';
+import { bundleTarget, DIR_FLAG, PROJECT_NAME_FLAG, terminalConfirm, YES_FLAG } from './day2-flags.js';
 
 export const rejoin: Command = {
   name: 'rejoin',
@@ -21,9 +21,8 @@ export const rejoin: Command = {
     if (node === undefined || node === '' || positionals.length > 1) throw new UsageError('rejoin needs exactly one NODE: the stopped node (compose service) to bring back as a replica.');
     const { rejoin: run } = await import('../day2/rejoin.js');
     const result = await run({
-      dir: typeof flags.dir === 'string' ? flags.dir : process.cwd(),
+      ...bundleTarget(flags),
       node, yes: flags.yes === true, reclone: flags.reclone === true,
-      projectName: typeof flags['project-name'] === 'string' ? flags['project-name'] : undefined,
       say, confirm: await terminalConfirm(),
     });
     return result.exitCode;

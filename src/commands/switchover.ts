@@ -2,7 +2,7 @@
 // acknowledged commit lost (src/day2/switchover.ts does it; this file only reads the flags).
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
-import { DIR_FLAG, PROJECT_NAME_FLAG, terminalConfirm, YES_FLAG } from './day2-flags.js';
+import { bundleTarget, DIR_FLAG, PROJECT_NAME_FLAG, terminalConfirm, YES_FLAG } from './day2-flags.js';
 
 export const switchover: Command = {
   name: 'switchover',
@@ -21,9 +21,8 @@ export const switchover: Command = {
     const { switchover: run } = await import('../day2/switchover.js');
     const confirm = await terminalConfirm();
     const result = await run({
-      dir: typeof flags.dir === 'string' ? flags.dir : process.cwd(),
+      ...bundleTarget(flags),
       to: flags.to, yes: flags.yes === true, dryRun: flags['dry-run'] === true,
-      projectName: typeof flags['project-name'] === 'string' ? flags['project-name'] : undefined,
       say, confirm,
     });
     return result.exitCode;

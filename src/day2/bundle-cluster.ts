@@ -37,6 +37,16 @@ export interface OpenOptions {
   env?: NodeJS.ProcessEnv;
 }
 
+/** What every day-2 procedure (switchover, failover, rejoin) takes besides its own choices. */
+export interface Day2Options extends OpenOptions {
+  yes: boolean;
+  say: (line: string) => void;
+  /** Asks the operator; undefined when there is no terminal. */
+  confirm?: (question: string) => Promise<boolean>;
+  /** How long every node may take to stream on the new timeline at the end. */
+  verifyTimeoutMs?: number;
+}
+
 /**
  * PG_HA_INIT_ENGINE (compose-v2, compose-v1 or podman) picks the engine when several are
  * installed; otherwise preflight's order (v2, v1, podman).

@@ -8,23 +8,16 @@ import { resolve } from 'node:path';
 import { chooseFailoverCandidate, formatClusterTable } from '../cluster/index.js';
 import { UsageError } from '../errors.js';
 import { runSteps, type Step } from '../commands/steps.js';
-import { openBundleCluster } from './bundle-cluster.js';
+import { openBundleCluster, type Day2Options } from './bundle-cluster.js';
 import {
   byHand, composeOk, confirmed, printFailures, printFinish, promote, repointStep, rewriteStep, slotsStep, waitAllStreaming,
 } from './shared-steps.js';
 
-export interface FailoverOptions {
-  dir: string;
+export interface FailoverOptions extends Day2Options {
   to?: string;
-  yes: boolean;
   allowDataLoss: boolean;
   /** The old primary answers but must be abandoned: it is stopped first. */
   force: boolean;
-  projectName?: string;
-  env?: NodeJS.ProcessEnv;
-  say: (line: string) => void;
-  confirm?: (question: string) => Promise<boolean>;
-  verifyTimeoutMs?: number;
 }
 
 export interface FailoverResult {

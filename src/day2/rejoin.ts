@@ -7,22 +7,15 @@ import { resolve } from 'node:path';
 import { formatClusterTable } from '../cluster/index.js';
 import { UsageError } from '../errors.js';
 import { runSteps, StepAbort, type Step } from '../commands/steps.js';
-import { openBundleCluster } from './bundle-cluster.js';
+import { openBundleCluster, type Day2Options } from './bundle-cluster.js';
 import {
   bringBackAsReplica, byHand, composeOk, confirmed, controlAndEnd, NeedsReclone, printFailures, printFinish, waitAllStreaming,
   type BringBackResult,
 } from './shared-steps.js';
 
-export interface RejoinOptions {
-  dir: string;
+export interface RejoinOptions extends Day2Options {
   node: string;
-  yes: boolean;
   reclone: boolean;
-  projectName?: string;
-  env?: NodeJS.ProcessEnv;
-  say: (line: string) => void;
-  confirm?: (question: string) => Promise<boolean>;
-  verifyTimeoutMs?: number;
 }
 
 export interface RejoinResult {

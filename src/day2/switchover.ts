@@ -12,25 +12,16 @@ import { UsageError } from '../errors.js';
 import { psqlArgs } from '../cluster/transport.js';
 import { CONTROLDATA_AND_WAL_END } from '../engine/node-ops.js';
 import { runSteps, StepAbort, type Step } from '../commands/steps.js';
-import { openBundleCluster, type BundleCluster } from './bundle-cluster.js';
+import { openBundleCluster, type BundleCluster, type Day2Options } from './bundle-cluster.js';
 import {
   bringBackAsReplica, byHand, promote, composeOk, confirmed, controlAndEnd, printFailures, printFinish, repointStep, rewriteStep, slotsStep, sqlOk, waitAllStreaming,
 } from './shared-steps.js';
 
-export interface SwitchoverOptions {
-  dir: string;
+export interface SwitchoverOptions extends Day2Options {
   to: string;
-  yes: boolean;
   dryRun: boolean;
-  projectName?: string;
-  env?: NodeJS.ProcessEnv;
-  say: (line: string) => void;
-  /** Asks the operator; undefined when there is no terminal. */
-  confirm?: (question: string) => Promise<boolean>;
   /** How long the candidate may take to receive the old primary's shutdown checkpoint. */
   catchUpTimeoutMs?: number;
-  /** How long every node may take to stream on the new timeline at the end. */
-  verifyTimeoutMs?: number;
 }
 
 export interface SwitchoverResult {
