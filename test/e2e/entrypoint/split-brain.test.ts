@@ -1,7 +1,7 @@
-// A node declared primary asks its PEER_HOSTS at every start whether one of them is already a
-// writable primary of the same cluster on a timeline at least as high as its own, and refuses to
-// start read-write if so. Peers that do not answer, or that belong to another cluster, do not
-// block a start. A former primary declared replica is refused with `pg-ha-init rejoin`.
+// A node declared primary asks its PEER_HOSTS at every start what they are, and refuses to start
+// read-write when a peer of the same cluster is writable (on any timeline) or is a replica on a
+// newer timeline than its own data. Peers that do not answer, or that belong to another cluster,
+// do not block a start. A former primary declared replica is refused with `pg-ha-init rejoin`.
 // Real PostgreSQL 15 clusters on loopback: an old primary (timeline 1) and its promoted replica
 // (timeline 2).
 import { test, after } from 'node:test';
@@ -61,6 +61,11 @@ test('split-brain guard: an old primary never comes back writable beside the pro
     await replica.sql("INSERT INTO notes VALUES (2, 'on the new primary')");
   });
 
+  // A replica of the new primary, on timeline 2: the witness when the new primary itself is down.
+  const sibling = await lab.replica('replica_two', replica, PASSWORD);
+  sibling.start();
+  await sibling.waitHealthy();
+
   await t.test('the old primary restarted as primary with the new one in PEER_HOSTS is refused, nothing changed', async () => {
     const before = snapshot(oldPrimary.pgdata);
     const began = Date.now();
@@ -73,6 +78,20 @@ test('split-brain guard: an old primary never comes back writable beside the pro
     assert.equal(snapshot(oldPrimary.pgdata), before);
     assert.ok(!existsSync(join(oldPrimary.pgdata, 'postmaster.pid')));
     assert.ok(!run.stderr.includes(PASSWORD), 'the password appears in the output');
+  });
+
+  await t.test('with the new primary down, a replica on the newer timeline still refuses the old primary, nothing changed', async () => {
+    await replica.stop();
+    const before = snapshot(oldPrimary.pgdata);
+    const run = oldPrimary.start({ PEER_HOSTS: `${peer(replica)},${peer(sibling)}` });
+    await refused(run);
+    assert.match(run.stderr, /peer 127\.0\.0\.1:\d+ could not be asked/);
+    assert.match(run.stderr, /peer 127\.0\.0\.1:\d+ is a replica on timeline 2, newer than this node's data \(timeline 1\)[^\n]*split brain[^\n]*`pg-ha-init rejoin NODE`/);
+    assert.equal(snapshot(oldPrimary.pgdata), before);
+    assert.ok(!existsSync(join(oldPrimary.pgdata, 'postmaster.pid')));
+    await sibling.stop();
+    replica.start();
+    await replica.waitHealthy(60_000);
   });
 
   await t.test('the old primary declared replica is refused, naming pg-ha-init rejoin', async () => {
@@ -119,6 +138,16 @@ test('split-brain guard: an old primary never comes back writable beside the pro
     t.diagnostic(`start to healthy with a peer that never answers: ${withHungPeer} ms (${baseline} ms without PEER_HOSTS)`);
     assert.match(hungRun.stderr, /peer 127\.0\.0\.1:\d+ could not be asked \(.*timeout/);
     assert.ok(withHungPeer < baseline + 10_000, 'a hung peer held the start longer than its timeout');
+  });
+
+  await t.test('the new primary started while the old one is writable again (its env put back while the new one was down) is refused too', async () => {
+    assert.equal(await oldPrimary.sql('SELECT pg_is_in_recovery()'), 'f');
+    const before = snapshot(replica.pgdata);
+    const run = replica.start({ PEER_HOSTS: peer(oldPrimary) });
+    await refused(run);
+    assert.match(run.stderr, /peer 127\.0\.0\.1:\d+ is ALSO a writable primary of this cluster, on an older timeline \(1; this node's data: timeline 2\)[^\n]*split brain[^\n]*Stop 127\.0\.0\.1:\d+, start this node, then bring/);
+    assert.equal(snapshot(replica.pgdata), before);
+    assert.ok(!existsSync(join(replica.pgdata, 'postmaster.pid')));
   });
 });
 

@@ -1,28 +1,32 @@
 # shellcheck shell=bash
 # check_peers_for_primary: at every start of a node declared primary (HA_MODE=native,
 # REPLICATION_ROLE=primary) whose PGDATA already held a cluster, ask each peer of PEER_HOSTS
-# whether it is a writable primary of the same cluster on a timeline at least as high as this
-# node's. If one is, another node has been promoted (or this one was never fenced): starting
-# read-write would make two primaries, so the start is refused. Runs before anything in PGDATA
-# is changed, and before a former replica declared primary is promoted.
-#
-# Equal timelines count: two writable nodes on one timeline means one of them left recovery
-# without a promotion (or both are the same old primary's copies), and neither may go on alone.
-# A lower timeline on the peer means this node is the newer primary: it starts, with a warning.
+# what it is. The start is refused, before anything in PGDATA is changed (and before a former
+# replica declared primary is promoted), when a peer of the same cluster
+#   - is writable, on any timeline: two writable nodes is split brain, whichever is newer. A
+#     writable peer on an OLDER timeline is a former primary started again (an old env file put
+#     back while this node was down): it already takes writes, and this node cannot stop it, so
+#     this node stays down rather than make a second one;
+#   - is a replica on a NEWER timeline than this node: it follows a primary promoted after this
+#     node's data was written, so this node is a former primary even if that newer primary is
+#     down right now (this is what stops an old bundle restored while the new primary is down).
+# Equal timelines count as refusal when the peer is writable: two writable nodes on one
+# timeline means one of them left recovery without a promotion.
 #
 # Peers are asked as the replication role (it has LOGIN and REPLICATION, and no new secret is
 # needed) over a replication=database connection: IDENTIFY_SYSTEM gives the system identifier
-# and the CURRENT timeline (pg_control's checkpoint timeline lags right after a promotion), and
-# the same connection answers pg_is_in_recovery(). The password is only in psql's environment.
-# A peer that does not answer within PGHA_PEER_CONNECT_TIMEOUT seconds is skipped, so a
-# whole-cluster cold start, where nobody answers yet, still works.
+# and the CURRENT timeline (on a standby, the one it replays; pg_control's checkpoint timeline
+# lags right after a promotion), and the same connection answers pg_is_in_recovery(). The
+# password is only in psql's environment. A peer that does not answer within
+# PGHA_PEER_CONNECT_TIMEOUT seconds is skipped, so a whole-cluster cold start, where nobody
+# answers yet, still works; a peer of another cluster is ignored with a warning.
 
 PGHA_PEER_CONNECT_TIMEOUT=3
 
 check_peers_for_primary() {
 	is_primary && [[ -n "${PEER_HOSTS:-}" ]] && ! is_new_cluster || return 0
 	local own_timeline own_system entry answer
-	own_timeline="$(checkpoint_timeline "$PGDATA")"
+	own_timeline="$(data_timeline "$PGDATA")"
 	own_system="$(controldata_field "$PGDATA" 'Database system identifier')"
 	log "asking the peers in PEER_HOSTS whether one of them is already the primary (this node: timeline $own_timeline)"
 	while IFS= read -r -d , entry; do
@@ -34,6 +38,21 @@ check_peers_for_primary() {
 		fi
 		judge_peer "$entry" "$answer" "$own_system" "$own_timeline"
 	done <<<"$PEER_HOSTS,"
+}
+
+# data_timeline DIR: the newest timeline this stopped cluster has been on. pg_control's checkpoint
+# timeline lags a promotion until the first checkpoint after it (the one PostgreSQL requests at
+# promotion is spread out), but the promotion writes its NNNNNNNN.history file into pg_wal at
+# once: a node promoted and then killed before that checkpoint is still on its new timeline.
+data_timeline() {
+	local timeline history number
+	timeline="$(checkpoint_timeline "$1")"
+	for history in "$1"/pg_wal/[0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F][0-9A-F].history; do
+		[[ -e "$history" ]] || continue
+		number=$((16#$(basename "$history" .history)))
+		if ((number > timeline)); then timeline=$number; fi
+	done
+	printf '%s\n' "$timeline"
 }
 
 # ask_peer HOST PORT -> "system_identifier|timeline|in_recovery" on success; on failure, the
@@ -66,13 +85,13 @@ judge_peer() {
 	IFS='|' read -r system timeline recovery <<<"$2"
 	if [[ "$system" != "$own_system" ]]; then
 		warn "peer $entry belongs to another cluster (system identifier $system, this node $own_system); ignored"
-	elif [[ "$recovery" != f ]]; then
-		log "peer $entry is a replica (timeline $timeline)"
-	elif ((timeline >= own_timeline)); then
+	elif [[ "$recovery" == f ]] && ((timeline >= own_timeline)); then
 		die "REPLICATION_ROLE=primary, but peer $entry is already a writable primary of this cluster on timeline $timeline (this node's data: timeline $own_timeline). Starting read-write would make two primaries (split brain). Refusing to start; nothing was changed. Make this node a replica of $entry with \`pg-ha-init rejoin NODE\` in this node's bundle (NODE: this node's service name), or, if $entry must not be the primary, stop it first."
+	elif [[ "$recovery" == f ]]; then
+		die "REPLICATION_ROLE=primary, but peer $entry is ALSO a writable primary of this cluster, on an older timeline ($timeline; this node's data: timeline $own_timeline): a former primary started again, which already takes writes this node does not have. Starting read-write would make two primaries (split brain). Refusing to start; nothing was changed. Stop $entry, start this node, then bring $entry back with \`pg-ha-init rejoin\` in its bundle (its writes since the promotion are saved aside, never deleted)."
+	elif ((timeline > own_timeline)); then
+		die "REPLICATION_ROLE=primary, but peer $entry is a replica on timeline $timeline, newer than this node's data (timeline $own_timeline): another node was promoted after this one stopped, even if it does not answer now. Starting read-write would make two primaries (split brain). Refusing to start; nothing was changed. Start the current primary, or run \`pg-ha-init status\` to find it, then make this node a replica of it with \`pg-ha-init rejoin NODE\` in this node's bundle."
 	else
-		warn_loudly \
-			"peer $entry is ALSO a writable primary, on an older timeline ($timeline) than this node ($own_timeline)." \
-			"This node starts as the primary; $entry must be stopped and rejoined as a replica (pg-ha-init rejoin in its bundle)."
+		log "peer $entry is a replica (timeline $timeline)"
 	fi
 }
