@@ -8,14 +8,21 @@ import { formatClusterTable } from '../cluster/index.js';
 import { UsageError } from '../errors.js';
 import { runSteps, StepAbort, type Step } from '../commands/steps.js';
 import { openBundleCluster, type Day2Options } from './bundle-cluster.js';
+import { rejoinPerHost } from './rejoin-per-host.js';
+import type { HostPort } from './remote.js';
 import {
   bringBackAsReplica, byHand, composeOk, confirmed, controlAndEnd, NeedsReclone, printFailures, printFinish, waitAllStreaming,
   type BringBackResult,
 } from './shared-steps.js';
 
 export interface RejoinOptions extends Day2Options {
-  node: string;
+  /** The stack's node to bring back; optional in a per-host bundle (it has one). */
+  node?: string;
   reclone: boolean;
+  /** Per-host bundles: the current primary, as this host reaches it (--primary-host/--primary-port). */
+  primary?: HostPort;
+  /** Per-host bundles: this node's slot and application_name on that primary (--replica-name). */
+  replicaName?: string;
 }
 
 export interface RejoinResult {
@@ -27,11 +34,17 @@ export interface RejoinResult {
 
 export async function rejoin(given: RejoinOptions): Promise<RejoinResult> {
   const options = { ...given, dir: resolve(given.dir) };
-  const { say, node } = options;
+  const { say } = options;
   const cluster = await openBundleCluster({ dir: options.dir, projectName: options.projectName, env: options.env });
   if (cluster.manifest.mode !== 'stack') {
-    throw new UsageError(`${options.dir} is a per-host ${cluster.config.role} bundle; rejoin in a per-host bundle is not supported by this version`);
+    if (options.primary === undefined) throw new UsageError(`${options.dir} is a per-host bundle: give the current primary, as this host reaches it: pg-ha-init rejoin --primary-host HOST [--primary-port PORT]`);
+    return rejoinPerHost(cluster, { ...options, primary: options.primary });
   }
+  if (options.primary !== undefined || options.replicaName !== undefined) {
+    throw new UsageError(`${options.dir} is a single-host stack bundle: --primary-host, --primary-port and --replica-name are for per-host bundles; name the node instead: pg-ha-init rejoin NODE`);
+  }
+  const node = options.node;
+  if (node === undefined) throw new UsageError('rejoin needs NODE in a stack bundle: the stopped node (compose service) to bring back as a replica.');
   if (!cluster.services.some((s) => s.name === node)) {
     printFailures(say, [{ check: 'candidate-known', message: `${node} is not a node of this bundle (nodes: ${cluster.services.map((s) => s.name).join(', ')})`, fix: 'name one of the nodes listed by `pg-ha-init status`' }]);
     return { exitCode: 2 };
