@@ -9,13 +9,13 @@ export const failover: Command = {
   summary: 'Promote a replica when the primary is gone; the old primary is fenced first.',
   usage: [
     'pg-ha-init failover [--to NODE] [--dir DIR] [--yes] [--allow-data-loss] [--force] [--project-name NAME]  stack: promote the most advanced replica',
-    'pg-ha-init failover --yes --old-primary-down [--dir DIR] [--project-name NAME]  per-host replica bundle: promote this node',
+    'pg-ha-init failover --yes --old-primary-down [--allow-data-loss] [--dir DIR] [--project-name NAME]  per-host replica bundle: promote this node',
   ],
   flags: [
     { name: 'to', type: 'string', arg: 'NODE', help: 'The replica to promote (default: the one that received the most WAL).' },
     DIR_FLAG,
     YES_FLAG,
-    { name: 'allow-data-loss', type: 'boolean', help: 'Allow --to a replica that received less WAL than another (says how many bytes).' },
+    { name: 'allow-data-loss', type: 'boolean', help: 'Allow --to a replica (per host: this node) that received less WAL than another (says how many bytes).' },
     { name: 'force', type: 'boolean', help: 'The primary still answers but must be abandoned: stop it first (otherwise use switchover).' },
     { name: 'old-primary-down', type: 'boolean', help: 'Per-host replica bundle: you confirm the old primary\'s host is down or fenced (it cannot be seen from here). Required with --yes.' },
     PROJECT_NAME_FLAG,

@@ -7,12 +7,12 @@
 // Then: rewrite this bundle (REPLICATION_ROLE=primary, the service, volume and published port
 // kept, the old primary added to PEER_HOSTS so this node's start-time peer check asks it),
 // pg_promote (a new timeline), CHECKPOINT, and print what to run on the other hosts.
-import { formatLsn, type CheckFailure } from '../cluster/index.js';
+import { formatLsn, type CheckFailure, type FollowNode } from '../cluster/index.js';
 import { runSteps, type Step } from '../commands/steps.js';
 import { rewriteBundle } from '../output/rewrite.js';
 import type { BundleCluster } from './bundle-cluster.js';
 import type { FailoverOptions, FailoverResult } from './failover.js';
-import { nodePosition, perHostNode, withPeer } from './per-host.js';
+import { nodePosition, parsePeers, perHostNode, withPeer } from './per-host.js';
 import type { HostPort, RemoteAnswer } from './remote.js';
 import { byHand, confirmed, printFailures, printFinish, promote } from './shared-steps.js';
 
@@ -27,6 +27,11 @@ export interface PerHostFailoverFacts {
   oldPrimary: HostPort | null;
   /** What a short connect to the old primary found. */
   oldPrimaryAnswer: RemoteAnswer | null;
+  /** This node's system identifier, timeline and received WAL, when it answers. */
+  own: FollowNode | null;
+  /** The other nodes of PEER_HOSTS and what they answered: a sibling replica may have received more. */
+  siblings: { peer: HostPort; answer: RemoteAnswer }[];
+  allowDataLoss: boolean;
 }
 
 /** Every reason not to promote this node now; empty when it may (the confirmation is checked apart). */
@@ -53,6 +58,19 @@ export function perHostFailoverRefusals(f: PerHostFailoverFacts): CheckFailure[]
   } else if (a !== null && !a.unreachable) {
     failures.push({ check: 'primary-alive', message: `something answers at ${where} (${a.detail})`, fix: 'make sure the old primary\'s host is down or its PostgreSQL stopped, then run failover again' });
   }
+  for (const { peer, answer } of f.siblings) {
+    if (!answer.ok || f.own === null || answer.facts.systemIdentifier !== f.own.systemIdentifier) continue;
+    const at = `${peer.host}:${peer.port}`;
+    if (!answer.facts.inRecovery) {
+      failures.push({ check: 'primary-alive', message: `${at} (in PEER_HOSTS) already answers as a writable primary (timeline ${answer.facts.timeline})`, fix: `make this node follow it instead: pg-ha-init follow --primary-host ${peer.host} --primary-port ${peer.port}` });
+    } else if (answer.facts.timeline === f.own.timeline && answer.facts.flushLsn > f.own.position && !f.allowDataLoss) {
+      // pg_auto_failover's rule, as the stack's failover: promote the replica that received the most.
+      failures.push({
+        check: 'candidate-behind', message: `${at} received WAL up to ${formatLsn(answer.facts.flushLsn)}, ${answer.facts.flushLsn - f.own.position} bytes more than ${f.service} (${formatLsn(f.own.position)}): promoting ${f.service} loses those commits, and ${at} could then only come back by a rewind`,
+        fix: `run failover on ${peer.host}'s host instead, or add --allow-data-loss`,
+      });
+    }
+  }
   return failures;
 }
 
@@ -63,12 +81,16 @@ export async function failoverPerHost(cluster: BundleCluster, options: FailoverO
   const own = cluster.services[0];
   const running = (await cluster.ops.running()).has(service);
   const position = running ? await nodePosition(node, true).catch(() => null) : null;
+  const oldPrimaryKey = node.declaredPrimary === null ? '' : `${node.declaredPrimary.host}:${node.declaredPrimary.port}`;
+  const siblings = await Promise.all(parsePeers(cluster.config.peerHosts).filter((p) => `${p.host}:${p.port}` !== oldPrimaryKey)
+    .map(async (peer) => ({ peer, answer: await node.ask(peer, { connectTimeoutS: 3 }) })));
   const probe = running ? await cluster.runner.sql(service, 'select pg_is_in_recovery()') : null;
   const nodeInRecovery = probe?.ok ? probe.stdout.trim() === 't' : null;
   const oldPrimary = node.declaredPrimary;
   const oldPrimaryAnswer = oldPrimary === null ? null : await node.ask(oldPrimary, { connectTimeoutS: 3 });
   const failures = perHostFailoverRefusals({
     ...(options.to !== undefined ? { to: options.to } : {}), role: own?.role ?? 'primary', service, running, nodeInRecovery, oldPrimary, oldPrimaryAnswer,
+    own: position, siblings, allowDataLoss: options.allowDataLoss,
   });
   if (failures.length > 0 || oldPrimary === null) {
     printFailures(say, failures);

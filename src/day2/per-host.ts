@@ -77,18 +77,20 @@ export async function waitStreamingFrom(node: PerHostNode, target: HostPort, tim
   return last;
 }
 
-/** PEER_HOSTS with host:port added when it is not listed yet (by host and port; a bare host means 5432). */
+/** PEER_HOSTS as host and port (a bare host means 5432; [IPv6] or [IPv6]:port). */
+export function parsePeers(peerHosts: string | undefined): HostPort[] {
+  return (peerHosts ?? '').split(',').filter((e) => e !== '').map((entry) => {
+    const bracketed = /^\[([^\]]*)\](?::(\d+))?$/u.exec(entry);
+    if (bracketed) return { host: bracketed[1] ?? '', port: Number(bracketed[2] ?? 5432) };
+    if ((entry.match(/:/gu) ?? []).length === 1) return { host: entry.slice(0, entry.indexOf(':')), port: Number(entry.slice(entry.indexOf(':') + 1)) };
+    return { host: entry, port: 5432 };
+  });
+}
+
+/** PEER_HOSTS with host:port added when it is not listed yet. */
 export function withPeer(peerHosts: string | undefined, peer: HostPort): string {
   const entries = (peerHosts ?? '').split(',').filter((e) => e !== '');
-  const key = (entry: string): string => {
-    const bracketed = /^\[([^\]]*)\](?::(\d+))?$/u.exec(entry);
-    if (bracketed) return `${bracketed[1] ?? ''}|${Number(bracketed[2] ?? 5432)}`;
-    const colons = (entry.match(/:/gu) ?? []).length;
-    if (colons === 1) return `${entry.slice(0, entry.indexOf(':'))}|${Number(entry.slice(entry.indexOf(':') + 1))}`;
-    return `${entry}|5432`;
-  };
-  const wanted = `${peer.host}|${peer.port}`;
-  if (entries.some((e) => key(e) === wanted)) return entries.join(',');
+  if (parsePeers(peerHosts).some((p) => p.host === peer.host && p.port === peer.port)) return entries.join(',');
   const written = peer.host.includes(':') ? `[${peer.host}]:${peer.port}` : `${peer.host}:${peer.port}`;
   return [...entries, written].join(',');
 }

@@ -59,7 +59,9 @@ export async function rejoinPerHost(cluster: BundleCluster, options: RejoinOptio
   const where = `${primary.host}:${primary.port}`;
   const node = perHostNode(cluster, '');
   const { service } = node;
-  const replicaName = options.replicaName ?? replicaNameFor(service);
+  // A replica left behind keeps its name; a former primary takes its service's.
+  const own = cluster.services[0];
+  const replicaName = options.replicaName ?? (own?.role === 'replica' && own.replicaName !== undefined ? own.replicaName : replicaNameFor(service));
   const failures: CheckFailure[] = [];
   if (options.node !== undefined && options.node !== service) {
     failures.push({ check: 'candidate-known', message: `${options.node} is not this bundle's node (it has one: ${service})`, fix: `leave NODE out, or name ${service}` });

@@ -60,6 +60,7 @@ test('per-host failover refuses --to, a primary bundle, a stopped or writable no
   const base: PerHostFailoverFacts = {
     role: 'replica', service: 'replica', running: true, nodeInRecovery: true, oldPrimary: { host: 'db1', port: 5440 },
     oldPrimaryAnswer: { ok: false, unreachable: true, detail: 'Connection refused' },
+    own: { systemIdentifier: '1', timeline: 1, position: 100n }, siblings: [], allowDataLoss: false,
   };
   assert.deepEqual(perHostFailoverRefusals(base), []);
   const writable = { ok: true as const, facts: { systemIdentifier: '1', timeline: 1, flushLsn: 0n, inRecovery: false, history: [], slotActive: null } };
@@ -71,11 +72,16 @@ test('per-host failover refuses --to, a primary bundle, a stopped or writable no
     [{ oldPrimaryAnswer: writable }, /the primary answers at db1:5440 as a writable primary/],
     [{ oldPrimaryAnswer: { ...writable, facts: { ...writable.facts, inRecovery: true } } }, /answers, as a replica/],
     [{ oldPrimaryAnswer: { ok: false, unreachable: false, detail: 'password authentication failed' } }, /something answers at db1:5440/],
+    [{ siblings: [{ peer: { host: 'db3', port: 5432 }, answer: { ok: true, facts: { ...writable.facts, inRecovery: true, flushLsn: 180n } } }] }, /db3:5432 received WAL up to 0\/B4, 80 bytes more than replica/],
+    [{ siblings: [{ peer: { host: 'db3', port: 5432 }, answer: writable }] }, /db3:5432 \(in PEER_HOSTS\) already answers as a writable primary/],
   ];
   for (const [over, want] of cases) {
     const failures = perHostFailoverRefusals({ ...base, ...over });
     assert.ok(failures.some((f) => want.test(f.message)), `${Object.keys(over).join(",")}: ${failures.map((f) => f.message).join('; ')}`);
   }
+  const behind = { ok: true as const, facts: { ...writable.facts, inRecovery: true, flushLsn: 180n } };
+  assert.deepEqual(perHostFailoverRefusals({ ...base, allowDataLoss: true, siblings: [{ peer: { host: 'db3', port: 5432 }, answer: behind }] }), [], '--allow-data-loss');
+  assert.deepEqual(perHostFailoverRefusals({ ...base, siblings: [{ peer: { host: 'db3', port: 5432 }, answer: { ...behind, facts: { ...behind.facts, flushLsn: 90n } } }] }), [], 'a sibling behind this node');
   const stop = perHostFailoverRefusals({ ...base, oldPrimaryAnswer: writable })[0];
   assert.match(stop?.fix ?? '', /stop it on its host first/);
 });
