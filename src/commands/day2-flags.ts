@@ -43,6 +43,9 @@ export function bundleTarget(flags: FlagValues): { dir: string; projectName?: st
 export const PRIMARY_HOST_FLAG: Flag = { name: 'primary-host', type: 'string', arg: 'HOST', help: 'Per-host bundles: the primary to follow or rejoin, as this host reaches it (host name or IP address).' };
 export const PRIMARY_PORT_FLAG: Flag = { name: 'primary-port', type: 'string', arg: 'PORT', help: 'Per-host bundles: the port that primary is published on (default 5432).' };
 
+/** The per-host verbs' way to name the current primary. */
+export const PRIMARY_TARGET_FLAGS: readonly Flag[] = [PRIMARY_HOST_FLAG, PRIMARY_PORT_FLAG];
+
 /** --primary-host/--primary-port, checked as PRIMARY_HOST and PRIMARY_PORT are; undefined without --primary-host. */
 export function primaryTarget(flags: FlagValues, verb: string): { host: string; port: number } | undefined {
   const host = flags['primary-host'];

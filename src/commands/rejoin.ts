@@ -3,7 +3,7 @@
 import { UsageError } from '../errors.js';
 import type { Command } from './command.js';
 import {
-  bundleTarget, DIR_FLAG, PRIMARY_HOST_FLAG, PRIMARY_PORT_FLAG, PROJECT_NAME_FLAG, primaryTarget, terminalConfirm, YES_FLAG,
+  bundleTarget, DIR_FLAG, PRIMARY_TARGET_FLAGS, PROJECT_NAME_FLAG, primaryTarget, terminalConfirm, YES_FLAG,
 } from './day2-flags.js';
 
 export const rejoin: Command = {
@@ -19,8 +19,7 @@ export const rejoin: Command = {
     DIR_FLAG,
     YES_FLAG,
     { name: 'reclone', type: 'boolean', help: 'If pg_rewind fails or cannot run: move PGDATA aside (kept) and clone the primary.' },
-    PRIMARY_HOST_FLAG,
-    PRIMARY_PORT_FLAG,
+    ...PRIMARY_TARGET_FLAGS,
     { name: 'replica-name', type: 'string', arg: 'NAME', help: 'Per-host bundles: this node\'s slot and application_name on the primary (default: its service name); no other replica may use it.' },
     PROJECT_NAME_FLAG,
   ],

@@ -12,16 +12,13 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECKPOINT_SQL, type CheckFailure } from '../cluster/index.js';
 import { replicaNameProblem } from '../config/rules.js';
-import { runSteps, StepAbort, type Step } from '../commands/steps.js';
 import { rewriteBundle } from '../output/rewrite.js';
 import { SECRET_DIR } from '../render/view.js';
 import type { BundleCluster } from './bundle-cluster.js';
 import { perHostNode, replicaNameFor, waitStreamingFrom, type PerHostNode } from './per-host.js';
-import type { RejoinOptions, RejoinResult } from './rejoin.js';
+import { runRejoin, type RejoinOptions, type RejoinResult } from './rejoin.js';
 import { askRemote, remoteConninfo, remoteSuperuserSql, type HostPort } from './remote.js';
-import {
-  bringBackAsReplica, byHand, composeOk, confirmed, controlAndEnd, NeedsReclone, printFailures, printFinish, type PrimaryAccess,
-} from './shared-steps.js';
+import { byHand, composeOk, confirmed, controlAndEnd, printFailures, type PrimaryAccess } from './shared-steps.js';
 
 /** The superuser's password for pg_rewind and CHECKPOINT on H: the bundle's secret, else POSTGRES_PASSWORD_FILE. */
 export function superuserPasswordFor(dir: string, env: NodeJS.ProcessEnv): { password: string; from: string } | { problem: string } {
@@ -104,51 +101,21 @@ export async function rejoinPerHost(cluster: BundleCluster, options: RejoinOptio
   say(`${service}: state "${read.control.state}", latest checkpoint on timeline ${read.control.checkpointTimeline}; ${where} is the primary on timeline ${timeline}. It rejoins as replica ${replicaName}.`);
   if (!(await confirmed(options, `rejoin makes ${service} a replica of ${where} (rewinding it if it diverged)`, `Rejoin ${service} as a replica of ${where}?`))) return { exitCode: 1 };
 
-  const result: RejoinResult = { exitCode: 0 };
-  const started = performance.now();
-  const again = `pg-ha-init rejoin --primary-host ${primary.host} --primary-port ${primary.port} --replica-name ${replicaName} --dir ${options.dir} --yes`;
-  const steps: Step[] = [
-    {
-      title: `rewrite the bundle: ${service} is replica ${replicaName} of ${where}`, state: `${service} is stopped; nothing else changed`, recover: again,
+  const again = `pg-ha-init rejoin --primary-host ${primary.host} --primary-port ${primary.port} --replica-name ${replicaName} --dir ${options.dir}`;
+  return runRejoin(cluster, options, {
+    node: service, primary: where, access: remotePrimary(node, primary, cluster.config.postgresUser, superuser.password),
+    control: read.control, walEnd: read.walEnd, again,
+    // The bundle first: from here any start of the node is a replica start, refused until it is a standby.
+    before: [{
+      title: `rewrite the bundle: ${service} is replica ${replicaName} of ${where}`, state: `${service} is stopped; nothing else changed`, recover: `${again} --yes`,
       run: async (ctx) => {
         const written = rewriteBundle(cluster.dir, { REPLICATION_ROLE: 'replica', PRIMARY_HOST: primary.host, PRIMARY_PORT: String(primary.port), REPLICA_NAME: replicaName }).written;
         ctx.note(`wrote ${written.join(', ')}: any start of ${service} is now a replica start (refused until it is a standby)`);
       },
+    }],
+    verify: async (result) => {
+      await waitStreamingFrom(node, primary, timeline, { timeoutMs: options.verifyTimeoutMs ?? (result.wayBack === 'reclone' ? 3_600_000 : 120_000), dropStaleSlots: true });
+      return `timeline ${timeline}; its inactive slots dropped`;
     },
-    {
-      title: `bring ${service} back as a replica of ${where}`,
-      state: `${service} is stopped and its bundle says replica of ${where}; its data is as it was unless a note above says otherwise`,
-      recover: `${again} --reclone   # moves PGDATA aside (kept) and clones`,
-      run: async (ctx) => {
-        try {
-          const back = await bringBackAsReplica(cluster, {
-            node: service, primary: where, access: remotePrimary(node, primary, cluster.config.postgresUser, superuser.password),
-            control: read.control, walEnd: read.walEnd, ...(read.walEnd !== null ? { checkpointEnd: read.walEnd } : {}),
-            by: 'pg-ha-init rejoin', reclone: options.reclone, start: () => cluster.ops.upNoDeps(service), note: (l) => ctx.note(l),
-          });
-          result.wayBack = back.wayBack;
-          if (back.savedAside !== undefined) result.savedAside = back.savedAside;
-          return back.wayBack === 'follow' ? 'no rewind needed' : back.wayBack === 'rewind' ? 'rewound with pg_rewind' : 're-cloning (old PGDATA kept aside)';
-        } catch (error) {
-          if (error instanceof NeedsReclone) throw new StepAbort(error.message, `${service} is stopped; its data is as pg_rewind left it (nothing deleted)`);
-          throw error;
-        }
-      },
-    },
-    {
-      title: `verify: ${service} streams from ${where}`, state: `${service} was started as a replica of ${where}; it does not stream yet`,
-      recover: `pg-ha-init status --dir ${options.dir}; ${byHand(cluster, ['logs', service])}`,
-      run: async () => {
-        await waitStreamingFrom(node, primary, timeline, { timeoutMs: options.verifyTimeoutMs ?? (result.wayBack === 'reclone' ? 3_600_000 : 120_000), dropStaleSlots: true });
-        return `timeline ${timeline}; its inactive slots dropped`;
-      },
-    },
-  ];
-  say(`Rejoining ${service} as a replica of ${where}:`);
-  await runSteps(steps, { say });
-  result.totalMs = performance.now() - started;
-  await printFinish({ dir: options.dir, projectName: options.projectName, env: options.env, say },
-    `${service} rejoined ${where} in ${(result.totalMs / 1000).toFixed(1)} s (${result.wayBack === 'follow' ? 'no rewind needed' : result.wayBack === 'rewind' ? 'with pg_rewind' : 're-cloned'}).`);
-  if (result.savedAside) say(`Its diverged WAL (writes ${where} never received) is kept in ${result.savedAside} in ${service}'s volume; its README says the range.`);
-  return result;
+  });
 }
