@@ -76,7 +76,7 @@ export function perHostFailoverRefusals(f: PerHostFailoverFacts): CheckFailure[]
 
 export async function failoverPerHost(cluster: BundleCluster, options: FailoverOptions & { dir: string }): Promise<FailoverResult> {
   const { say } = options;
-  const node = perHostNode(cluster, '');
+  const node = perHostNode(cluster);
   const { service } = node;
   const own = cluster.services[0];
   const running = (await cluster.ops.running()).has(service);

@@ -21,8 +21,8 @@ export interface PerHostNode {
   ask(target: HostPort, options?: { slot?: string; connectTimeoutS?: number }): Promise<RemoteAnswer>;
 }
 
-/** The per-host bundle's node; a usage error in a stack bundle, naming what to run there instead. */
-export function perHostNode(cluster: BundleCluster, inStack: string): PerHostNode {
+/** The per-host bundle's node; a usage error in a stack bundle, naming what to run there instead (`inStack`). */
+export function perHostNode(cluster: BundleCluster, inStack = 'this command works on per-host bundles'): PerHostNode {
   const own = cluster.services[0];
   if (cluster.manifest.mode !== 'node' || own === undefined) throw new UsageError(`${cluster.dir} is a single-host stack bundle: ${inStack}`);
   const access: RemoteAccess = {

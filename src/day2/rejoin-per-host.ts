@@ -54,7 +54,7 @@ export function remotePrimary(node: PerHostNode, target: HostPort, superuser: st
 export async function rejoinPerHost(cluster: BundleCluster, options: RejoinOptions & { dir: string; primary: HostPort; replicaName?: string }): Promise<RejoinResult> {
   const { say, primary } = options;
   const where = `${primary.host}:${primary.port}`;
-  const node = perHostNode(cluster, '');
+  const node = perHostNode(cluster);
   const { service } = node;
   // A replica left behind keeps its name; a former primary takes its service's.
   const own = cluster.services[0];

@@ -2,12 +2,16 @@
 // old primary does not answer", PEER_HOSTS growth, a rejoining node's default slot name, and the
 // refusals of a per-host failover.
 import assert from 'node:assert/strict';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseLsn } from '../../src/cluster/index.js';
 import { perHostFailoverRefusals, type PerHostFailoverFacts } from '../../src/day2/failover-per-host.js';
-import { replicaNameFor, withPeer } from '../../src/day2/per-host.js';
+import { parsePeers, replicaNameFor, withPeer } from '../../src/day2/per-host.js';
+import { superuserPasswordFor } from '../../src/day2/rejoin-per-host.js';
 import { isUnreachable, parseRemoteFacts } from '../../src/day2/remote.js';
 import { nodeIdentityPins } from '../../src/output/rewrite.js';
+import { tempDir } from '../support/tmp.js';
 
 test('parseRemoteFacts reads IDENTIFY_SYSTEM, pg_is_in_recovery, the slot and the history', () => {
   const facts = parseRemoteFacts('7421|2|0/6000148|\nf\n--- slot\nt\n--- history\n1\t0/5000200\tno recovery target specified\n');
@@ -34,6 +38,9 @@ test('isUnreachable: nothing answered, as opposed to a server that said no', () 
 });
 
 test('withPeer adds host:port once; a bare host means 5432', () => {
+  assert.deepEqual(parsePeers('db1,db3:5433,[fd00::7],[fd00::8]:6000'), [
+    { host: 'db1', port: 5432 }, { host: 'db3', port: 5433 }, { host: 'fd00::7', port: 5432 }, { host: 'fd00::8', port: 6000 },
+  ]);
   assert.equal(withPeer(undefined, { host: 'db1', port: 5440 }), 'db1:5440');
   assert.equal(withPeer('db3', { host: 'db1', port: 5432 }), 'db3,db1:5432');
   assert.equal(withPeer('db1,db3:5433', { host: 'db1', port: 5432 }), 'db1,db3:5433');
@@ -84,4 +91,17 @@ test('per-host failover refuses --to, a primary bundle, a stopped or writable no
   assert.deepEqual(perHostFailoverRefusals({ ...base, siblings: [{ peer: { host: 'db3', port: 5432 }, answer: { ...behind, facts: { ...behind.facts, flushLsn: 90n } } }] }), [], 'a sibling behind this node');
   const stop = perHostFailoverRefusals({ ...base, oldPrimaryAnswer: writable })[0];
   assert.match(stop?.fix ?? '', /stop it on its host first/);
+});
+
+test('rejoin\'s superuser password: the bundle\'s secret, else POSTGRES_PASSWORD_FILE, else a problem naming both', (t) => {
+  const dir = tempDir(t);
+  mkdirSync(join(dir, 'secrets'));
+  const problem = superuserPasswordFor(dir, {});
+  assert.ok('problem' in problem && /holds no secrets\/postgres_password, and POSTGRES_PASSWORD_FILE is not set/.test(problem.problem));
+  writeFileSync(join(dir, 'given'), 'from-env\n');
+  assert.deepEqual(superuserPasswordFor(dir, { POSTGRES_PASSWORD_FILE: join(dir, 'given') }), { password: 'from-env', from: join(dir, 'given') });
+  const missing = superuserPasswordFor(dir, { POSTGRES_PASSWORD_FILE: join(dir, 'nope') });
+  assert.ok('problem' in missing && /cannot be read \(ENOENT\)/.test(missing.problem));
+  writeFileSync(join(dir, 'secrets/postgres_password'), 'own\n');
+  assert.deepEqual(superuserPasswordFor(dir, { POSTGRES_PASSWORD_FILE: join(dir, 'given') }), { password: 'own', from: join(dir, 'secrets/postgres_password') });
 });
