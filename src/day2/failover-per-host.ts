@@ -80,14 +80,17 @@ export async function failoverPerHost(cluster: BundleCluster, options: FailoverO
   const { service } = node;
   const own = cluster.services[0];
   const running = (await cluster.ops.running()).has(service);
-  const position = running ? await nodePosition(node, true).catch(() => null) : null;
-  const oldPrimaryKey = node.declaredPrimary === null ? '' : `${node.declaredPrimary.host}:${node.declaredPrimary.port}`;
-  const siblings = await Promise.all(parsePeers(cluster.config.peerHosts).filter((p) => `${p.host}:${p.port}` !== oldPrimaryKey)
-    .map(async (peer) => ({ peer, answer: await node.ask(peer, { connectTimeoutS: 3 }) })));
-  const probe = running ? await cluster.runner.sql(service, 'select pg_is_in_recovery()') : null;
-  const nodeInRecovery = probe?.ok ? probe.stdout.trim() === 't' : null;
   const oldPrimary = node.declaredPrimary;
-  const oldPrimaryAnswer = oldPrimary === null ? null : await node.ask(oldPrimary, { connectTimeoutS: 3 });
+  const oldPrimaryKey = oldPrimary === null ? '' : `${oldPrimary.host}:${oldPrimary.port}`;
+  // Every probe at once: each is a one-off container, and writes are down while this runs.
+  const [position, probe, oldPrimaryAnswer, siblings] = await Promise.all([
+    running ? nodePosition(node, true).catch(() => null) : null,
+    running ? cluster.runner.sql(service, 'select pg_is_in_recovery()') : null,
+    oldPrimary === null ? null : node.ask(oldPrimary, { connectTimeoutS: 3 }),
+    Promise.all(parsePeers(cluster.config.peerHosts).filter((p) => `${p.host}:${p.port}` !== oldPrimaryKey)
+      .map(async (peer) => ({ peer, answer: await node.ask(peer, { connectTimeoutS: 3 }) }))),
+  ]);
+  const nodeInRecovery = probe?.ok ? probe.stdout.trim() === 't' : null;
   const failures = perHostFailoverRefusals({
     ...(options.to !== undefined ? { to: options.to } : {}), role: own?.role ?? 'primary', service, running, nodeInRecovery, oldPrimary, oldPrimaryAnswer,
     own: position, siblings, allowDataLoss: options.allowDataLoss,
