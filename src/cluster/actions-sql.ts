@@ -41,5 +41,13 @@ export function dropStaleSlotSql(name: string): string {
   return `select count(pg_drop_replication_slot(slot_name)) from pg_replication_slots where slot_name = ${lit} and not active`;
 }
 
+/**
+ * Drop every inactive physical slot: on a node just rejoined as a standby, the slots it held as a
+ * primary for its old replicas (their names are in other hosts' bundles) pin WAL there.
+ */
+export function dropInactiveSlotsSql(): string {
+  return "select count(pg_drop_replication_slot(slot_name)) from pg_replication_slots where slot_type = 'physical' and not active";
+}
+
 /** What a standby has received (flushed): the switchover waits until it reaches the old primary's shutdown checkpoint. */
 export const RECEIVED_LSN_SQL = 'select pg_last_wal_receive_lsn()';

@@ -23,4 +23,5 @@ export {
 } from './preflight.js';
 export { multiHostConninfo, type HostPort, type MultiHostOptions } from './conninfo.js';
 export { readCheckpointEnd, walEndFromWaldump } from './waldump.js';
-export { CHECKPOINT_SQL, RECEIVED_LSN_SQL, dropStaleSlotSql, ensureSlotSql, isSlotName, promoteSql } from './actions-sql.js';
+export { CHECKPOINT_SQL, RECEIVED_LSN_SQL, dropInactiveSlotsSql, dropStaleSlotSql, ensureSlotSql, isSlotName, promoteSql } from './actions-sql.js';
+export { checkFollow, type FollowCheck, type FollowNode, type FollowTarget } from './follow-check.js';

@@ -6,13 +6,14 @@
 // any other flag given with it is a usage error.
 import type { Command } from './command.js';
 import { failover } from './failover.js';
+import { follow } from './follow.js';
 import { rejoin } from './rejoin.js';
 import { render } from './render.js';
 import { status } from './status.js';
 import { switchover } from './switchover.js';
 import { wizard } from './wizard.js';
 
-export const VERBS: readonly Command[] = [status, switchover, failover, rejoin];
+export const VERBS: readonly Command[] = [status, switchover, failover, follow, rejoin];
 
 /** The command when no verb is given. */
 export function commandForFlags(given: ReadonlySet<string>): Command {

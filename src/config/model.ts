@@ -17,7 +17,12 @@ import { parseBoolean } from './booleans.js';
 
 z.config(en());
 
-export type Secret = { kind: 'given'; value: string } | { kind: 'generate' };
+/**
+ * given: the value; generate: generated once, then kept in secrets/; absent: a per-host bundle that
+ * holds no such file and must not get one (a replica promoted by a day-2 command: its data already
+ * has the primary's superuser password, and a freshly generated one would not match it).
+ */
+export type Secret = { kind: 'given'; value: string } | { kind: 'generate' } | { kind: 'absent' };
 export type Role = 'primary' | 'replica';
 
 type Keyed = Extract<(typeof SETTINGS)[number], { key: string }>;

@@ -79,6 +79,15 @@ export function replicaNameProblem(value: string): string | undefined {
   return 'must be 1..63 lower-case letters, digits or "_" (it names the replication slot)';
 }
 
+/**
+ * A per-host node's compose service name (SERVICE_NAME): what Compose accepts as a service name,
+ * narrowed to lower case (it also names the env file env/<name>.env and the volume <name>-data).
+ */
+export function serviceNameProblem(value: string): string | undefined {
+  if (/^[a-z0-9][a-z0-9_-]{0,62}$/u.test(value)) return undefined;
+  return 'is not a compose service name: 1..63 lower-case letters, digits, "_" or "-", starting with a letter or digit';
+}
+
 const CIDR_KEYWORDS = new Set(['samenet', 'samehost', 'all']);
 
 export function cidrProblem(value: string): string | undefined {

@@ -13,7 +13,7 @@
 import { parseBoolean } from './booleans.js';
 import { SIZING_RULES } from './sizing.js';
 import {
-  booleanProblem, peerHostsProblem, replicaNamesProblem,
+  booleanProblem, peerHostsProblem, replicaNamesProblem, serviceNameProblem,
   cidrProblem, databaseNameProblem, hostProblem, passwordProblem, portProblem, rangeProblem, replicaNameProblem, roleNameProblem,
   type Problem,
 } from './rules.js';
@@ -121,6 +121,16 @@ export const SETTINGS = [
     doc: 'Single-host stack: the service that is the primary (primary, replica1, ...). Node bundles ignore it.',
     rule: (v: string) => (/^(?:primary|replica[1-9][0-9]*)$/u.test(v) ? undefined : `is "${v}"; it must name one of the stack's services (primary, replica1, replica2, ...)`),
     fix: 'set PRIMARY_SERVICE to primary or replicaN (N at most REPLICA_COUNT)',
+  },
+  {
+    // Optional, no table default: unset, a per-host node's service is named after its role, as it
+    // always was (so day-1 bundles render byte for byte as before). Day-2 commands pin it before
+    // they change REPLICATION_ROLE, so a promoted replica keeps its service, env file and volume.
+    name: 'SERVICE_NAME', key: 'serviceName', group: 'Topology', type: 'text',
+    defaultText: 'the role (primary or replica)',
+    doc: 'Per-host bundles: the compose service (and volume <name>-data) of this node; a role change keeps it. A stack ignores it.',
+    rule: serviceNameProblem, fix: 'set SERVICE_NAME to 1..63 lower-case letters, digits, "_" or "-", starting with a letter or digit (e.g. db2), or leave it unset',
+    flag: { name: 'service-name', arg: 'NAME' },
   },
   {
     // Optional (no default): a stack renders the other services' names into each env file itself.

@@ -71,7 +71,8 @@ export async function openBundleCluster(options: OpenOptions): Promise<BundleClu
     dir: options.dir, manifest, config, engine, runner, ops, services: list, expected,
     declaredPrimary: list.find((s) => s.role === 'primary')?.name ?? null,
     superuserPassword: () => readFileSync(join(options.dir, SECRET_DIR, 'postgres_password'), 'utf8').replace(/\n+$/, ''),
-    read: () => readCluster(runner, expected),
+    // A per-host replica's primary is on another host: the view takes it from what the replica streams.
+    read: () => readCluster(runner, expected, { remotePrimary: manifest.mode === 'node' && !list.some((s) => s.role === 'primary') }),
     connectionString: () => multiHostConninfo(
       list.map((s) => ({ host: s.publishAddress ?? 'localhost', port: s.publishPort })),
       { user: config.postgresUser, dbname: config.postgresDb, connectTimeout: 3 },

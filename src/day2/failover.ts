@@ -9,6 +9,7 @@ import { chooseFailoverCandidate, formatClusterTable } from '../cluster/index.js
 import { UsageError } from '../errors.js';
 import { runSteps, type Step } from '../commands/steps.js';
 import { openBundleCluster, type Day2Options } from './bundle-cluster.js';
+import { failoverPerHost } from './failover-per-host.js';
 import {
   byHand, composeOk, confirmed, printFailures, printFinish, promote, repointStep, rewriteStep, slotsStep, waitAllStreaming,
 } from './shared-steps.js';
@@ -18,6 +19,10 @@ export interface FailoverOptions extends Day2Options {
   allowDataLoss: boolean;
   /** The old primary answers but must be abandoned: it is stopped first. */
   force: boolean;
+  /** Per-host bundles: the operator confirms the old primary's host is down or fenced. */
+  oldPrimaryDown?: boolean;
+  /** Per-host bundles, on a terminal: asks for the old primary's host to be typed. */
+  typeHost?: (question: string) => Promise<string>;
 }
 
 export interface FailoverResult {
@@ -33,9 +38,7 @@ export async function failover(given: FailoverOptions): Promise<FailoverResult> 
   const options = { ...given, dir: resolve(given.dir) };
   const { say } = options;
   const cluster = await openBundleCluster({ dir: options.dir, projectName: options.projectName, env: options.env });
-  if (cluster.manifest.mode !== 'stack') {
-    throw new UsageError(`${options.dir} is a per-host ${cluster.config.role} bundle; failover in a per-host bundle is not supported by this version: promote by hand as the README's per-host section says`);
-  }
+  if (cluster.manifest.mode !== 'stack') return failoverPerHost(cluster, options);
   const view = await cluster.read();
   const choice = chooseFailoverCandidate(view, { ...(options.to !== undefined ? { to: options.to } : {}), allowDataLoss: options.allowDataLoss, force: options.force });
   if (!choice.ok) {

@@ -7,15 +7,23 @@ import { resolve } from 'node:path';
 import { formatClusterTable } from '../cluster/index.js';
 import { UsageError } from '../errors.js';
 import { runSteps, StepAbort, type Step } from '../commands/steps.js';
-import { openBundleCluster, type Day2Options } from './bundle-cluster.js';
+import { openBundleCluster, type BundleCluster, type Day2Options } from './bundle-cluster.js';
+import { rejoinPerHost } from './rejoin-per-host.js';
+import type { HostPort } from './remote.js';
 import {
   bringBackAsReplica, byHand, composeOk, confirmed, controlAndEnd, NeedsReclone, printFailures, printFinish, waitAllStreaming,
-  type BringBackResult,
+  type BringBackResult, type PrimaryAccess,
 } from './shared-steps.js';
+import type { ControlData } from '../cluster/index.js';
 
 export interface RejoinOptions extends Day2Options {
-  node: string;
+  /** The stack's node to bring back; optional in a per-host bundle (it has one). */
+  node?: string;
   reclone: boolean;
+  /** Per-host bundles: the current primary, as this host reaches it (--primary-host/--primary-port). */
+  primary?: HostPort;
+  /** Per-host bundles: this node's slot and application_name on that primary (--replica-name). */
+  replicaName?: string;
 }
 
 export interface RejoinResult {
@@ -27,11 +35,17 @@ export interface RejoinResult {
 
 export async function rejoin(given: RejoinOptions): Promise<RejoinResult> {
   const options = { ...given, dir: resolve(given.dir) };
-  const { say, node } = options;
+  const { say } = options;
   const cluster = await openBundleCluster({ dir: options.dir, projectName: options.projectName, env: options.env });
   if (cluster.manifest.mode !== 'stack') {
-    throw new UsageError(`${options.dir} is a per-host ${cluster.config.role} bundle; rejoin in a per-host bundle is not supported by this version`);
+    if (options.primary === undefined) throw new UsageError(`${options.dir} is a per-host bundle: give the current primary, as this host reaches it: pg-ha-init rejoin --primary-host HOST [--primary-port PORT]`);
+    return rejoinPerHost(cluster, { ...options, primary: options.primary });
   }
+  if (options.primary !== undefined || options.replicaName !== undefined) {
+    throw new UsageError(`${options.dir} is a single-host stack bundle: --primary-host, --primary-port and --replica-name are for per-host bundles; name the node instead: pg-ha-init rejoin NODE`);
+  }
+  const node = options.node;
+  if (node === undefined) throw new UsageError('rejoin needs NODE in a stack bundle: the stopped node (compose service) to bring back as a replica.');
   if (!cluster.services.some((s) => s.name === node)) {
     printFailures(say, [{ check: 'candidate-known', message: `${node} is not a node of this bundle (nodes: ${cluster.services.map((s) => s.name).join(', ')})`, fix: 'name one of the nodes listed by `pg-ha-init status`' }]);
     return { exitCode: 2 };
@@ -73,17 +87,51 @@ export async function rejoin(given: RejoinOptions): Promise<RejoinResult> {
   say(`${node}: state "${read.control.state}", latest checkpoint on timeline ${read.control.checkpointTimeline}; ${to} is the primary on timeline ${timeline}.`);
   if (!(await confirmed(options, `rejoin makes ${node} a replica of ${to} (rewinding it if it diverged)`, `Rejoin ${node} as a replica of ${to}?`))) return { exitCode: 1 };
 
+  return runRejoin(cluster, options, {
+    node, primary: to, control: read.control, walEnd: read.walEnd, again: `pg-ha-init rejoin ${node} --dir ${options.dir}`,
+    verify: async (result) => {
+      await waitAllStreaming(cluster, to, [node], timeline, options.verifyTimeoutMs ?? (result.wayBack === 'reclone' ? 3_600_000 : 120_000));
+      return `timeline ${timeline}; its stale slots dropped`;
+    },
+  });
+}
+
+export interface RejoinRun {
+  node: string;
+  /** How messages name the primary; `access` reaches it (default: the stack's service of that name). */
+  primary: string;
+  access?: PrimaryAccess;
+  control: ControlData;
+  walEnd: bigint | null;
+  /** The rejoin command line to run again (without --reclone). */
+  again: string;
+  /** Steps before the node is brought back (a per-host bundle's rewrite). */
+  before?: Step[];
+  /** Waits until the node streams; returns the step's detail. */
+  verify: (result: RejoinResult) => Promise<string>;
+}
+
+/**
+ * The steps every rejoin runs once its checks passed (stack or per host): bring the stopped node
+ * back (bringBackAsReplica: follow, or save the diverged WAL aside and pg_rewind), verify that it
+ * streams, then print the table and where the diverged WAL was kept.
+ */
+export async function runRejoin(cluster: BundleCluster, options: RejoinOptions & { dir: string }, run: RejoinRun): Promise<RejoinResult> {
+  const { say } = options;
+  const { node, primary } = run;
   const result: RejoinResult = { exitCode: 0 };
   const started = performance.now();
   const steps: Step[] = [
+    ...(run.before ?? []),
     {
-      title: `bring ${node} back as a replica of ${to}`,
+      title: `bring ${node} back as a replica of ${primary}`,
       state: `${node} is stopped; its data is as it was unless a note above says otherwise`,
-      recover: `pg-ha-init rejoin ${node} --dir ${options.dir} --reclone   # moves PGDATA aside (kept) and clones`,
+      recover: `${run.again} --reclone   # moves PGDATA aside (kept) and clones`,
       run: async (ctx) => {
         try {
           const back = await bringBackAsReplica(cluster, {
-            node, primary: to, control: read.control, walEnd: read.walEnd, ...(read.walEnd !== null ? { checkpointEnd: read.walEnd } : {}), by: 'pg-ha-init rejoin', reclone: options.reclone,
+            node, primary, ...(run.access !== undefined ? { access: run.access } : {}),
+            control: run.control, walEnd: run.walEnd, ...(run.walEnd !== null ? { checkpointEnd: run.walEnd } : {}), by: 'pg-ha-init rejoin', reclone: options.reclone,
             start: () => cluster.ops.upNoDeps(node), note: (l) => ctx.note(l),
           });
           result.wayBack = back.wayBack;
@@ -96,19 +144,16 @@ export async function rejoin(given: RejoinOptions): Promise<RejoinResult> {
       },
     },
     {
-      title: `verify: ${node} streams from ${to}`, state: `${node} was started as a replica of ${to}; it does not stream yet`,
+      title: `verify: ${node} streams from ${primary}`, state: `${node} was started as a replica of ${primary}; it does not stream yet`,
       recover: `pg-ha-init status --dir ${options.dir}; ${byHand(cluster, ['logs', node])}`,
-      run: async () => {
-        await waitAllStreaming(cluster, to, [node], timeline, options.verifyTimeoutMs ?? (result.wayBack === 'reclone' ? 3_600_000 : 120_000));
-        return `timeline ${timeline}; its stale slots dropped`;
-      },
+      run: () => run.verify(result),
     },
   ];
-  say(`Rejoining ${node} as a replica of ${to}:`);
+  say(`Rejoining ${node} as a replica of ${primary}:`);
   await runSteps(steps, { say });
   result.totalMs = performance.now() - started;
   await printFinish({ dir: options.dir, projectName: options.projectName, env: options.env, say },
-    `${node} rejoined ${to} in ${(result.totalMs / 1000).toFixed(1)} s (${result.wayBack === 'follow' ? 'no rewind needed' : result.wayBack === 'rewind' ? 'with pg_rewind' : 're-cloned'}).`);
-  if (result.savedAside) say(`Its diverged WAL (writes ${to} never received) is kept in ${result.savedAside} in ${node}'s volume; its README says the range.`);
+    `${node} rejoined ${primary} in ${(result.totalMs / 1000).toFixed(1)} s (${result.wayBack === 'follow' ? 'no rewind needed' : result.wayBack === 'rewind' ? 'with pg_rewind' : 're-cloned'}).`);
+  if (result.savedAside) say(`Its diverged WAL (writes ${primary} never received) is kept in ${result.savedAside} in ${node}'s volume; its README says the range.`);
   return result;
 }

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import {
   CHECKPOINT_SQL, decideRejoin, dropStaleSlotSql, ensureSlotSql, formatClusterTable, formatLsn, parseControlData, parseLsn,
   promoteSql, readNodeState, readTimelineHistory, walEndFromWaldump, walFilesBetween,
-  type CheckFailure, type ControlData, type RejoinDecision,
+  type CheckFailure, type ControlData, type NewPrimaryFacts, type RejoinDecision,
 } from '../cluster/index.js';
 import type { Captured } from '../engine/exec.js';
 import { rewriteBundle } from '../output/rewrite.js';
@@ -100,9 +100,44 @@ export function repointStep(cluster: BundleCluster, names: readonly string[], ru
   };
 }
 
+/**
+ * The primary a node is brought back under, as bringBackAsReplica needs it: a service of the same
+ * stack (stackPrimary), or a node on another host (a per-host bundle's rejoin --primary-host).
+ */
+export interface PrimaryAccess {
+  /** Its system identifier, current timeline and position, and its timeline history. */
+  facts(): Promise<NewPrimaryFacts>;
+  checkpoint(): Promise<void>;
+  /** pg_rewind's --source-server, without a password. */
+  rewindSource: string;
+  /** The superuser's password, for pg_rewind (only ever in the one-off container's environment). */
+  superuserPassword(): string;
+}
+
+/** A primary that is a service of this bundle's stack: psql in its container, pg_rewind over the compose network. */
+export function stackPrimary(cluster: BundleCluster, primary: string): PrimaryAccess {
+  return {
+    async facts() {
+      const probe = await readNodeState(cluster.runner, primary);
+      if (!probe.ok) throw new Error(`${primary} does not answer: ${probe.failure.detail}`);
+      const timeline = probe.state.timeline;
+      return {
+        systemIdentifier: probe.state.systemIdentifier, timeline,
+        history: await readTimelineHistory(cluster.runner, primary, timeline), currentLsn: parseLsn(probe.state.currentLsn ?? '0/0'),
+      };
+    },
+    checkpoint: async () => { await sqlOk(cluster, primary, CHECKPOINT_SQL); },
+    rewindSource: `host=${primary} port=${CONTAINER_PORT} user=${cluster.config.postgresUser} dbname=postgres connect_timeout=10`,
+    superuserPassword: () => cluster.superuserPassword(),
+  };
+}
+
 export interface BringBackInput {
   node: string;
+  /** How messages name the primary (a service, or host:port). */
   primary: string;
+  /** How to reach it; default: the stack service named `primary`. */
+  access?: PrimaryAccess;
   /** The stopped node's pg_controldata, and where its WAL really ends (pg_waldump), when known. */
   control: ControlData;
   walEnd: bigint | null;
@@ -141,13 +176,10 @@ function stamp(): string {
  */
 export async function bringBackAsReplica(cluster: BundleCluster, input: BringBackInput): Promise<BringBackResult> {
   const { node, primary, control } = input;
-  const primaryState = await readNodeState(cluster.runner, primary);
-  if (!primaryState.ok) throw new Error(`${primary} does not answer: ${primaryState.failure.detail}`);
-  const timeline = primaryState.state.timeline;
-  const history = await readTimelineHistory(cluster.runner, primary, timeline);
+  const access = input.access ?? stackPrimary(cluster, primary);
   const decision = decideRejoin({
     old: control,
-    newPrimary: { systemIdentifier: primaryState.state.systemIdentifier, timeline, history, currentLsn: parseLsn(primaryState.state.currentLsn ?? '0/0') },
+    newPrimary: await access.facts(),
     ...(input.checkpointEnd !== undefined ? { checkpointEnd: input.checkpointEnd } : {}),
   });
   input.note?.(decision.reason);
@@ -179,9 +211,8 @@ export async function bringBackAsReplica(cluster: BundleCluster, input: BringBac
       input.note?.(`diverged WAL ${formatLsn(from)} .. ${formatLsn(last)} saved in ${result.savedAside} (${files.length} file(s), README has the range)`);
     }
     // A freshly promoted primary must checkpoint first, or pg_rewind may read its old timeline (repmgr #372).
-    await sqlOk(cluster, primary, CHECKPOINT_SQL);
-    const conninfo = `host=${primary} port=${CONTAINER_PORT} user=${cluster.config.postgresUser} dbname=postgres connect_timeout=10`;
-    const rewound = await cluster.ops.rewind(node, conninfo, cluster.superuserPassword());
+    await access.checkpoint();
+    const rewound = await cluster.ops.rewind(node, access.rewindSource, access.superuserPassword());
     if (!rewound.ok) {
       // pg_rewind's own last lines, and what the server it ran for crash recovery said.
       const said = `${rewound.stderr}\n${rewound.stdout}`.split('\n').filter((l) => /FATAL|PANIC|ERROR|error:|detail:/u.test(l));
@@ -224,6 +255,8 @@ export async function printFinish(options: OpenOptions & { say: (l: string) => v
   say(formatClusterTable(await after.read()));
   say('');
   say(summary);
+  // A per-host bundle has one node: the others' addresses are in their own bundles.
+  if (after.manifest.mode !== 'stack') return;
   say('Connect to whichever node is the primary (the password is in secrets/postgres_password):');
   say(`  ${after.connectionString()}`);
 }

@@ -4,7 +4,7 @@
 // healthy for a moment before its walsender shows up on the primary.
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Config } from '../config/model.js';
-import { services } from '../render/topology.js';
+import { nodeServiceName, services } from '../render/topology.js';
 import { commandLine, type Engine } from './engine.js';
 import { LaunchError } from '../errors.js';
 import { capture } from './exec.js';
@@ -30,10 +30,10 @@ const NOT_CONNECTED = 'not connected';
 function probeFor(config: Config): Probe {
   if (config.mode === 'node' && config.role === 'replica') {
     // replicaName is [a-z0-9_]+ (the model's rule), so it is safe inside a SQL literal.
-    return { service: 'replica', sql: `select '${config.replicaName}', status from pg_stat_wal_receiver`, expected: [config.replicaName] };
+    return { service: nodeServiceName(config), sql: `select '${config.replicaName}', status from pg_stat_wal_receiver`, expected: [config.replicaName] };
   }
   const expected = services(config).flatMap((s) => (s.replicaName === undefined ? [] : [s.replicaName]));
-  return { service: 'primary', sql: 'select application_name, state from pg_stat_replication order by 1', expected };
+  return { service: services(config).find((s) => s.role === 'primary')?.name ?? 'primary', sql: 'select application_name, state from pg_stat_replication order by 1', expected };
 }
 
 export interface ExecOptions {

@@ -5,7 +5,7 @@ import type { Config } from '../config/model.js';
 import type { PlannedFile } from './plan.js';
 
 function redact(config: Config) {
-  const secret = (s: Config['replicationPassword']) => (s.kind === 'given' ? 'given (redacted)' : 'generated or kept (redacted)');
+  const secret = (s: Config['replicationPassword']) => (s.kind === 'given' ? 'given (redacted)' : s.kind === 'absent' ? 'none in this bundle' : 'generated or kept (redacted)');
   return { ...config, replicationPassword: secret(config.replicationPassword), postgresPassword: secret(config.postgresPassword) };
 }
 

@@ -5,7 +5,7 @@
 // secrets/, which the loader points the model at.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { nonSecretSettings, parseConfig, type Config, type Role } from '../config/model.js';
+import { nonSecretSettings, parseConfig, type Config, type RawSettings, type Role } from '../config/model.js';
 import type { Mode } from '../config/settings.js';
 import { InvalidConfigError, UsageError } from '../errors.js';
 import { services } from '../render/topology.js';
@@ -84,18 +84,23 @@ export interface BundleConfig {
 }
 
 /**
- * The config of the bundle in `dir`, from its manifest and its secret files: rendering it into
- * `dir` again writes the same files. Throws InvalidConfigError when the manifest was edited into
- * something the model refuses.
+ * The config of the bundle in `dir`, from its manifest and its secret files, with `patch` over the
+ * manifest's settings: without a patch, rendering it into `dir` again writes the same files.
+ * A secret the bundle does not hold is left to the model's default (generated), except the
+ * superuser's in a per-host bundle: there it is `absent`, so a replica promoted in place never
+ * gets a generated password its data does not have (POSTGRES_PASSWORD_FILE in `patch` gives one).
+ * Throws InvalidConfigError when the manifest was edited into something the model refuses.
  */
-export function loadBundleConfig(dir: string): BundleConfig {
+export function loadBundleConfig(dir: string, patch: RawSettings = {}): BundleConfig {
   const manifest = readManifest(dir);
-  const settings: Record<string, string> = { ...manifest.settings };
+  const settings: Record<string, string | undefined> = { ...manifest.settings };
   for (const [variable, file] of [['REPLICATION_PASSWORD', 'replication_password'], ['POSTGRES_PASSWORD', 'postgres_password']] as const) {
     const path = join(dir, SECRET_DIR, file);
     if (existsSync(path)) settings[`${variable}_FILE`] = path;
   }
+  Object.assign(settings, patch);
   const result = parseConfig(settings, { mode: manifest.mode });
   if (!result.ok) throw new InvalidConfigError(result.errors);
-  return { manifest, config: result.config };
+  const superuserAbsent = manifest.mode === 'node' && settings.POSTGRES_PASSWORD_FILE === undefined && settings.POSTGRES_PASSWORD === undefined;
+  return { manifest, config: superuserAbsent ? { ...result.config, postgresPassword: { kind: 'absent' } } : result.config };
 }

@@ -60,6 +60,11 @@ function givenPeers(config: Config): string | null {
   return config.peerHosts === undefined || config.peerHosts === '' ? null : config.peerHosts;
 }
 
+/** A per-host node's compose service name: SERVICE_NAME, else its role. */
+export function nodeServiceName(config: Pick<Config, 'serviceName' | 'role'>): string {
+  return config.serviceName ?? config.role;
+}
+
 export function services(config: Config): Service[] {
   const data = dataPath(config.pgMajor);
   if (config.mode === 'stack') {
@@ -79,14 +84,21 @@ export function services(config: Config): Service[] {
       return { ...common, role: 'replica', replicaName: name, primaryHost: primaryName, primaryPort: CONTAINER_PORT, dependsOn: primaryName };
     });
   }
+  // A per-host node's service (and so its env file and volume) is SERVICE_NAME when set, else its
+  // role: day-2 commands pin it before a role change, so the data volume stays the same.
+  const name = nodeServiceName(config);
   if (config.role === 'primary') {
     return [{
-      name: 'primary', role: 'primary', publishPort: config.primaryPort, dataPath: data,
-      secrets: [REPLICATION_SECRET, SUPERUSER_SECRET], dependsOn: null, peerHosts: givenPeers(config),
+      name, role: 'primary', publishPort: config.primaryPort, dataPath: data,
+      // A replica promoted by `failover` holds no superuser secret unless one was given: its data
+      // has the old primary's password, and the entrypoint needs one only to initialise an empty
+      // PGDATA (where it refuses to start without, which is right).
+      secrets: config.postgresPassword.kind === 'absent' ? [REPLICATION_SECRET] : [REPLICATION_SECRET, SUPERUSER_SECRET],
+      dependsOn: null, peerHosts: givenPeers(config),
     }];
   }
   return [{
-    name: 'replica', role: 'replica', replicaName: config.replicaName, primaryHost: config.primaryHost, primaryPort: config.primaryPort,
+    name, role: 'replica', replicaName: config.replicaName, primaryHost: config.primaryHost, primaryPort: config.primaryPort,
     publishPort: config.replicaPort, dataPath: data, secrets: [REPLICATION_SECRET], dependsOn: null, peerHosts: givenPeers(config),
   }];
 }

@@ -55,13 +55,18 @@ describe('choosing the command', () => {
     assert.throws(() => parseCommandLine(['--json']), (e: Error) => /It goes with pg-ha-init --stack \/ --from-env, or pg-ha-init status\. /.test(e.message));
   });
 
-  test('operands: rejoin takes exactly one NODE; a verb that declares none takes none', async () => {
+  test('operands: rejoin takes at most one NODE (a per-host bundle: --primary-host instead); a verb that declares none takes none', async () => {
     const line = parseCommandLine(['rejoin', 'primary', '--yes']);
     assert.equal(line.command.name, 'rejoin');
     assert.deepEqual(line.positionals, ['primary']);
     assert.throws(() => parseCommandLine(['rejoin', 'primary', 'replica1']), (e: Error) => e instanceof UsageError && /pg-ha-init rejoin takes 1 argument, got: primary replica1/.test(e.message));
     assert.throws(() => parseCommandLine(['failover', 'replica1']), (e: Error) => e instanceof UsageError && /pg-ha-init failover takes no arguments, got: replica1/.test(e.message));
-    await assert.rejects(line.command.run({ flags: {}, settings: {}, positionals: [], say: () => {} }), (e: Error) => e instanceof UsageError && /rejoin needs exactly one NODE/.test(e.message));
+    await assert.rejects(line.command.run({ flags: {}, settings: {}, positionals: [], say: () => {} }), (e: Error) => e instanceof UsageError && /rejoin needs NODE \(a stack: [^)]*\) or --primary-host HOST/.test(e.message));
+    assert.deepEqual(parseCommandLine(['rejoin', '--primary-host', 'db2', '--primary-port', '5433', '--replica-name', 'db1']).positionals, []);
+    await assert.rejects(line.command.run({ flags: { 'primary-host': 'db 2' }, settings: {}, positionals: [], say: () => {} }), (e: Error) => e instanceof UsageError && /--primary-host is not a host name/.test(e.message));
+    await assert.rejects(line.command.run({ flags: { 'primary-host': 'db2', 'primary-port': '0' }, settings: {}, positionals: [], say: () => {} }), (e: Error) => e instanceof UsageError && /--primary-port is 0, outside 1\.\.65535/.test(e.message));
+    const follow = parseCommandLine(['follow', '--primary-host', 'db2']);
+    await assert.rejects(follow.command.run({ flags: {}, settings: {}, positionals: [], say: () => {} }), (e: Error) => e instanceof UsageError && /follow needs --primary-host HOST/.test(e.message));
   });
 
   test('--help and --version are answered whatever else is given', () => {
