@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { formatClusterTable } from '../cluster/index.js';
 import { UsageError } from '../errors.js';
 import { runSteps, StepAbort, type Step } from '../commands/steps.js';
-import { openBundleCluster, type Day2Options } from './bundle-cluster.js';
+import { openBundleCluster, type BundleCluster, type Day2Options } from './bundle-cluster.js';
 import {
   bringBackAsReplica, byHand, composeOk, confirmed, controlAndEnd, NeedsReclone, printFailures, printFinish, waitAllStreaming,
   type BringBackResult,
@@ -23,6 +23,32 @@ export interface RejoinResult {
   wayBack?: BringBackResult['wayBack'];
   savedAside?: string;
   totalMs?: number;
+}
+
+/** The line a standby logs when the WAL it asks for is gone from its source (walsender or its own pg_wal). */
+const WAL_GONE = /requested WAL segment \S+ has already been removed|could not find (?:the )?(?:required )?(?:WAL|checkpoint)[^\n]*|could not locate (?:a valid|required) checkpoint record[^\n]*/u;
+
+/**
+ * Wait until `node` streams from `primary` on `timeline` (null), or until its log since `since` (an
+ * ISO time; the container may be an old one with older lines) says the WAL it must replay is gone
+ * (that line): a standby retries for ever, so waiting the full timeout would only delay the one
+ * fix, a clone. Checked between short waits.
+ */
+async function streamsOrWalGone(cluster: BundleCluster, primary: string, node: string, timeline: number, timeoutMs: number, since: string): Promise<string | null> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      await waitAllStreaming(cluster, primary, [node], timeline, Math.min(15_000, Math.max(1, deadline - performance.now())));
+      return null;
+    } catch (error) {
+      // -t: each line carries the engine's RFC 3339 time, which sorts as text against `since`.
+      const logs = await cluster.ops.compose(['logs', '--no-color', '-t', '--tail', '200', node]);
+      const recent = logs.stdout.split('\n').filter((l) => (/\d{4}-\d\d-\d\dT[\d:.]+Z/u.exec(l)?.[0] ?? '') >= since);
+      const gone = recent.map((l) => WAL_GONE.exec(l)?.[0]).find((m) => m !== undefined);
+      if (gone !== undefined) return gone;
+      if (performance.now() >= deadline) throw error;
+    }
+  }
 }
 
 export async function rejoin(given: RejoinOptions): Promise<RejoinResult> {
@@ -75,6 +101,7 @@ export async function rejoin(given: RejoinOptions): Promise<RejoinResult> {
 
   const result: RejoinResult = { exitCode: 0 };
   const started = performance.now();
+  const since = new Date().toISOString();
   const steps: Step[] = [
     {
       title: `bring ${node} back as a replica of ${to}`,
@@ -98,9 +125,25 @@ export async function rejoin(given: RejoinOptions): Promise<RejoinResult> {
     {
       title: `verify: ${node} streams from ${to}`, state: `${node} was started as a replica of ${to}; it does not stream yet`,
       recover: `pg-ha-init status --dir ${options.dir}; ${byHand(cluster, ['logs', node])}`,
-      run: async () => {
-        await waitAllStreaming(cluster, to, [node], timeline, options.verifyTimeoutMs ?? (result.wayBack === 'reclone' ? 3_600_000 : 120_000));
-        return `timeline ${timeline}; its stale slots dropped`;
+      run: async (ctx) => {
+        const timeoutMs = options.verifyTimeoutMs ?? (result.wayBack === 'reclone' ? 3_600_000 : 120_000);
+        const gone = await streamsOrWalGone(cluster, to, node, timeline, timeoutMs, since);
+        if (gone === null) return `timeline ${timeline}; its stale slots dropped`;
+        // Rewound (or followed) but the WAL it must replay from is on no node: only a clone helps.
+        const why = `${node} started, but the WAL it must replay is on neither node (${gone})`;
+        // Stopped either way: it would only retry, and a rejoin takes a stopped node.
+        await composeOk(`stop ${node}`, cluster.ops.stop(node));
+        if (!options.reclone) {
+          throw new StepAbort(`${why}; ${node} was stopped, its data left as it is (nothing deleted)`,
+            `${node} is stopped; its data is as the rewind left it`,
+            `pg-ha-init rejoin ${node} --dir ${options.dir} --reclone   # moves PGDATA aside (kept, never deleted) and clones ${to}`);
+        }
+        const aside = (await composeOk(`moving ${node}'s PGDATA aside`, cluster.ops.movePgdataAside(node, new Date().toISOString().replace(/[:.]/g, '-')))).trim();
+        ctx.note(`${why}: PGDATA moved aside to ${aside} (--reclone); the entrypoint clones ${to}`);
+        result.wayBack = 'reclone';
+        await composeOk(`start ${node}`, cluster.ops.upNoDeps(node));
+        await waitAllStreaming(cluster, to, [node], timeline, options.verifyTimeoutMs ?? 3_600_000);
+        return `re-cloned; timeline ${timeline}; its stale slots dropped`;
       },
     },
   ];
