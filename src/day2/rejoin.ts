@@ -86,7 +86,10 @@ export async function rejoin(given: RejoinOptions): Promise<RejoinResult> {
   // A refused start leaves a container restarting (restart: unless-stopped); stop it so its files
   // hold still, then read them. Stopping a container that is not running changes nothing.
   await composeOk(`stop ${node}`, cluster.ops.stop(node));
-  const read = controlAndEnd(await composeOk(`pg_controldata on ${node}`, cluster.ops.controldataAndWalEnd(node)));
+  const readOut = await composeOk(`pg_controldata on ${node}`, cluster.ops.controldataAndWalEnd(node));
+  const read = controlAndEnd(readOut);
+  // Without it the diverged range ends at the checkpoint: say what pg_waldump said instead.
+  if (read.walEnd === null) say(`${node}: pg_waldump did not say where its WAL ends: ${readOut.split('\n--- waldump\n')[1]?.trim().split('\n').join(' / ') || 'no output'}`);
   const primaryState = view.states.get(to);
   const timeline = primaryState?.timeline ?? 0;
   if (primaryState && read.control.systemIdentifier !== primaryState.systemIdentifier) {
