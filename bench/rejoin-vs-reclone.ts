@@ -26,7 +26,7 @@ const MB = Number(process.env.BENCH_MB ?? '1024');
 const MAJOR = Number(process.env.BENCH_MAJOR ?? '18');
 const RUNS = Number(process.env.BENCH_RUNS ?? '1');
 
-interface Run { rejoinMs: number; rewindMs: number; rewindMb: number; cloneMs: number; size: string; load: string }
+interface Run { rejoinMs: number; rewindMs: number; rewindMb: number; cloneMs: number; size: string; load: string; walDir: string }
 
 test(`rejoin (pg_rewind) vs re-clone on ~${MB} MB [PG ${MAJOR}, docker compose (v2)], ${RUNS} run(s)`, { timeout: 3_600_000 * RUNS }, async (t) => {
   const runs: Run[] = [];
@@ -63,6 +63,11 @@ test(`rejoin (pg_rewind) vs re-clone on ~${MB} MB [PG ${MAJOR}, docker compose (
       const f = await cli(s, stack, ['failover', '--yes']);
       assert.equal(f.code, 0, f.stdout + f.stderr);
 
+      // What pg_rewind will copy besides changed blocks: every file in the new primary's pg_wal,
+      // the WAL its slots retain and the segments recycled ahead of its insert position alike.
+      const walDir = await psql(at('replica1'), `SELECT count(*) || ' segments, ' || pg_size_pretty(sum(size)) || ' (' || count(*) FILTER (WHERE substr(name, 9) > substr(pg_walfile_name(pg_current_wal_lsn()), 9)) || ' recycled ahead)' FROM pg_ls_waldir() WHERE name ~ '^[0-9A-F]{24}$';`);
+      s.metric('new primary pg_wal before rejoin', walDir);
+      s.metric('new primary slots', (await psql(at('replica1'), "SELECT string_agg(slot_name || ' ' || restart_lsn || ' ' || coalesce(wal_status, ''), '; ') FROM pg_replication_slots;")));
       load.push(loadavg()[0]?.toFixed(1) ?? '?');
       const rejoinStart = Date.now();
       const r = await cli(s, stack, ['rejoin', 'primary', '--yes']);
@@ -84,7 +89,7 @@ test(`rejoin (pg_rewind) vs re-clone on ~${MB} MB [PG ${MAJOR}, docker compose (
       s.metric('full re-clone (start, until streaming)', cloneMs, 'ms');
       s.metric('rejoin / re-clone', (rejoinMs / cloneMs).toFixed(3));
       s.metric('load average (1 min) at start / rejoin / re-clone / end', load.join(' / '));
-      runs.push({ rejoinMs, rewindMs: Number(rewind?.[1] ?? 'NaN') * 1000, rewindMb: Number(rewind?.[2] ?? 'NaN'), cloneMs, size, load: load.join('/') });
+      runs.push({ rejoinMs, rewindMs: Number(rewind?.[1] ?? 'NaN') * 1000, rewindMb: Number(rewind?.[2] ?? 'NaN'), cloneMs, size, load: load.join('/'), walDir });
     });
   }
   const m = (pick: (r: Run) => number): number => median(runs.map(pick));
@@ -92,7 +97,7 @@ test(`rejoin (pg_rewind) vs re-clone on ~${MB} MB [PG ${MAJOR}, docker compose (
   console.log([
     `rejoin vs re-clone, ~${MB} MB written (database ${runs.map((r) => r.size).join(', ')}), PG ${MAJOR}, Compose v2, n=${runs.length}${runs.length > 1 ? ' (medians)' : ''}:`,
     `  rejoin (pg_rewind), until streaming: ${secs(m((r) => r.rejoinMs))}   [${runs.map((r) => secs(r.rejoinMs)).join(', ')}]`,
-    `    of which pg_rewind: ${secs(m((r) => r.rewindMs))}, ${m((r) => r.rewindMb)} MB copied`,
+    `    of which pg_rewind: ${secs(m((r) => r.rewindMs))}, ${m((r) => r.rewindMb)} MB copied (new primary's pg_wal: ${runs.map((r) => r.walDir).join('; ')})`,
     `  re-clone, until streaming:           ${secs(m((r) => r.cloneMs))}   [${runs.map((r) => secs(r.cloneMs)).join(', ')}]`,
     `  ratio (median of per-run ratios):    ${median(runs.map((r) => r.rejoinMs / r.cloneMs)).toFixed(3)}   [${runs.map((r) => (r.rejoinMs / r.cloneMs).toFixed(3)).join(', ')}]`,
     `  load average (1 min) start/rejoin/re-clone/end: ${runs.map((r) => r.load).join('; ')}`,

@@ -18,11 +18,12 @@ import {
  * a standby, so that its promotion keeps the timeline-1 WAL they will ask it for.
  *
  * The rewound old primary replays from the redo point of the last checkpoint both timelines
- * share, and pg_rewind leaves its pg_wal a copy of the new primary's (it copies the source's WAL
- * files and removes the target's others). The promotion requests a checkpoint at once, and that
- * checkpoint (with ours after it) removes every segment older than its own redo point, on the new
- * timeline, but wal_keep_size: after a bulk load the shared redo point was already gone ("requested
- * WAL segment … has already been removed", bench/rejoin-vs-reclone.ts). A physical slot reserves
+ * share; under a bulk load that is a spread checkpoint whose redo point is far before its record.
+ * pg_rewind copies the source's WAL files and removes the target's others but those from that
+ * record to the fork. The promotion requests a checkpoint at once, and that checkpoint (with ours
+ * after it) removes the segments older than its own redo point, on the new timeline, less
+ * wal_keep_size: the shared redo point's segments were then on no node ("requested WAL segment …
+ * has already been removed", bench/rejoin-vs-reclone.ts, test/e2e-docker/rejoin-wal.test.ts). A physical slot reserves
  * from the server's latest redo point (ReplicationSlotReserveWal: GetRedoRecPtr()): on a standby
  * that is its last restartpoint, which is no later than any checkpoint it replayed, so no later
  * than the shared one. Made after pg_promote it would race the promotion's own checkpoint, whose
@@ -35,7 +36,11 @@ function reserveWalStep(cluster: BundleCluster, candidate: string, nodes: readon
   const slots = nodes.map((n) => cluster.services.find((s) => s.name === n)?.replicaName ?? n);
   return {
     title: `reserve WAL on ${candidate} for ${slots.join(', ')}: slots made before the promotion`, state,
-    recover: `${cluster.ops.byHand(['exec', '-T', candidate, 'psql', '-U', cluster.config.postgresUser, '-c', `select pg_create_physical_replication_slot('${slots[0] ?? 'NODE'}', true)`])}   # for each node, before promoting`,
+    recover: [
+      `${cluster.ops.byHand(['exec', '-T', candidate, 'psql', '-U', cluster.config.postgresUser, '-c', `select pg_create_physical_replication_slot('${slots[0] ?? 'NODE'}', true)`])}   # for each of ${slots.join(', ')}`,
+      `then: ${cluster.ops.byHand(['exec', '-T', candidate, 'psql', '-U', cluster.config.postgresUser, '-c', 'select pg_promote()'])}`,
+      `then: pg-ha-init status --dir ${cluster.dir}`,
+    ].join('\n'),
     run: async () => {
       // One psql: this runs while no node takes writes.
       await sqlOk(cluster, candidate, [...slots.map(dropStaleSlotSql), ...slots.map(ensureSlotSql)].join(';\n'));
