@@ -4,6 +4,7 @@
 //
 //   env -u NODE_EXTRA_CA_CERTS node --import tsx --test bench/rejoin-vs-reclone.ts          # ~1 GB, PG 18, Compose v2, 1 run
 //   BENCH_RUNS=3 BENCH_MB=256 BENCH_MAJOR=15 node --import tsx --test bench/rejoin-vs-reclone.ts
+//   BENCH_SETTLE=1 …   # checkpoint + restartpoint after the fill: the last shared checkpoint is recent
 //
 // Each run: a stack of primary + 1 replica; BENCH_MB of rows are written and replicated; the
 // replica is cut off (replication refused on the primary) while the primary commits more rows, the
@@ -25,10 +26,14 @@ import { docker } from '../test/e2e-docker/support/rig.js';
 const MB = Number(process.env.BENCH_MB ?? '1024');
 const MAJOR = Number(process.env.BENCH_MAJOR ?? '18');
 const RUNS = Number(process.env.BENCH_RUNS ?? '1');
+// BENCH_SETTLE=1: after the fill, a checkpoint on the primary and a restartpoint on the replica
+// before the cut, so the last shared checkpoint is recent (a database at rest, not a bulk load
+// cut short): what rejoin then costs besides the WAL since that checkpoint.
+const SETTLE = process.env.BENCH_SETTLE === '1';
 
 interface Run { rejoinMs: number; rewindMs: number; rewindMb: number; cloneMs: number; size: string; load: string; walDir: string }
 
-test(`rejoin (pg_rewind) vs re-clone on ~${MB} MB [PG ${MAJOR}, docker compose (v2)], ${RUNS} run(s)`, { timeout: 3_600_000 * RUNS }, async (t) => {
+test(`rejoin (pg_rewind) vs re-clone on ~${MB} MB [PG ${MAJOR}, docker compose (v2)], ${RUNS} run(s)${SETTLE ? ', settled before the cut' : ''}`, { timeout: 3_600_000 * RUNS }, async (t) => {
   const runs: Run[] = [];
   for (let i = 1; i <= RUNS; i++) {
     await scenario(t, `rejoin-vs-reclone run ${i}`, { major: MAJOR, engine: 'v2' }, async (s) => {
@@ -52,6 +57,12 @@ test(`rejoin (pg_rewind) vs re-clone on ~${MB} MB [PG ${MAJOR}, docker compose (
       for (;;) {
         if (await psql(at('replica1'), `SELECT pg_last_wal_replay_lsn() >= '${target}'::pg_lsn;`) === 't') break;
         await new Promise((r) => setTimeout(r, 500));
+      }
+      if (SETTLE) {
+        await psql(at('primary'), 'CHECKPOINT;');
+        const settled = await psql(at('primary'), 'SELECT pg_current_wal_lsn();');
+        while (await psql(at('replica1'), `SELECT pg_last_wal_replay_lsn() >= '${settled}'::pg_lsn;`) !== 't') await new Promise((r) => setTimeout(r, 500));
+        await psql(at('replica1'), 'CHECKPOINT;');
       }
       s.metric('last checkpoint before the cut: redo / record / end of WAL', `${(await psql(at('primary'), 'SELECT redo_lsn, checkpoint_lsn FROM pg_control_checkpoint();')).replace('|', ' / ')} / ${target}`);
       // Writes the replica never receives: replication refused and cut on the primary, then a commit.
@@ -95,7 +106,7 @@ test(`rejoin (pg_rewind) vs re-clone on ~${MB} MB [PG ${MAJOR}, docker compose (
   const m = (pick: (r: Run) => number): number => median(runs.map(pick));
   const secs = (ms: number): string => `${(ms / 1000).toFixed(1)} s`;
   console.log([
-    `rejoin vs re-clone, ~${MB} MB written (database ${runs.map((r) => r.size).join(', ')}), PG ${MAJOR}, Compose v2, n=${runs.length}${runs.length > 1 ? ' (medians)' : ''}:`,
+    `rejoin vs re-clone, ~${MB} MB written${SETTLE ? ', then a checkpoint and a restartpoint before the cut' : ' and cut short by the kill'} (database ${runs.map((r) => r.size).join(', ')}), PG ${MAJOR}, Compose v2, n=${runs.length}${runs.length > 1 ? ' (medians)' : ''}:`,
     `  rejoin (pg_rewind), until streaming: ${secs(m((r) => r.rejoinMs))}   [${runs.map((r) => secs(r.rejoinMs)).join(', ')}]`,
     `    of which pg_rewind: ${secs(m((r) => r.rewindMs))}, ${m((r) => r.rewindMb)} MB copied (new primary's pg_wal: ${runs.map((r) => r.walDir).join('; ')})`,
     `  re-clone, until streaming:           ${secs(m((r) => r.cloneMs))}   [${runs.map((r) => secs(r.cloneMs)).join(', ')}]`,

@@ -40,7 +40,7 @@ export const CONTROLDATA_AND_WAL_END = [
   'echo "--- waldump"',
   'tli=$(pg_controldata -D "$PGDATA" | sed -n "s/^Latest checkpoint.s TimeLineID: *//p")',
   'lsn=$(pg_controldata -D "$PGDATA" | sed -n "s/^Latest checkpoint location: *//p")',
-  'pg_waldump -p "$PGDATA/pg_wal" -t "$tli" -s "$lsn" 2>&1 | tail -n 3 || true',
+  'pg_waldump -q -p "$PGDATA/pg_wal" -t "$tli" -s "$lsn" 2>&1 | tail -n 3 || true',
 ].join('\n');
 
 export class NodeOps {
@@ -97,7 +97,7 @@ export class NodeOps {
 
   /** pg_waldump from `start` on `timeline` (LC_ALL=C); it exits non-zero at the end of WAL. */
   waldump(service: string, timeline: number, start: string): Promise<Captured> {
-    return this.oneOff(service, 'pg_waldump -p "$PGDATA/pg_wal" -t "$1" -s "$2" 2>&1 | tail -n 3 || true', [String(timeline), start]);
+    return this.oneOff(service, 'pg_waldump -q -p "$PGDATA/pg_wal" -t "$1" -s "$2" 2>&1 | tail -n 3 || true', [String(timeline), start]);
   }
 
   /** Make the stopped node start as a standby (recovery_target_timeline defaults to latest). */
