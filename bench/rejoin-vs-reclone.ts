@@ -73,6 +73,7 @@ test(`rejoin (pg_rewind) vs re-clone on ~${MB} MB [PG ${MAJOR}, docker compose (
       await docker(['kill', '-s', 'KILL', await project.id('primary')]);
       const f = await cli(s, stack, ['failover', '--yes']);
       assert.equal(f.code, 0, f.stdout + f.stderr);
+      s.metric('failover steps', `\n${f.stdout.split('\n').filter((l) => /✔|✖/u.test(l)).join('\n')}`);
 
       // What pg_rewind will copy besides changed blocks: every file in the new primary's pg_wal,
       // the WAL its slots retain and the segments recycled ahead of its insert position alike.
