@@ -4,6 +4,11 @@
 //   15:  "error in WAL record at 0/1500708: invalid record length at 0/1500780: wanted 24, got 0"
 //   16+: "... invalid record length at 0/1500780: expected at least 24, got 0"
 // The last "at X/Y" of that error is the first byte past the last valid record.
+// After a crash under writes the last record often runs into a page never written (zeros, or a
+// recycled segment's old page), and the error names only that page:
+//   "error in WAL record at 0/EE7B9F0: invalid magic number 0000 in WAL segment …0E, LSN 0/EE7C000, offset …"
+//   ("unexpected pageaddr … LSN …" likewise). The valid WAL then ends before that page's LSN, which
+// is taken as the end: a bound that errs by less than a page towards keeping more, never less.
 import { parseLsn } from './lsn.js';
 import type { ControlData } from './controldata.js';
 import type { NodeRunner } from './transport.js';
@@ -14,7 +19,9 @@ export function walEndFromWaldump(output: string): bigint | null {
   if (!error) return null;
   const positions = [...error.matchAll(/ at ([0-9A-F]{1,8}\/[0-9A-F]{1,8})/gu)].map((m) => m[1] ?? '');
   const last = positions.at(-1);
-  return positions.length >= 2 && last !== undefined ? parseLsn(last) : null;
+  if (positions.length >= 2 && last !== undefined) return parseLsn(last);
+  const page = / LSN ([0-9A-F]{1,8}\/[0-9A-F]{1,8})/u.exec(error)?.[1];
+  return page !== undefined ? parseLsn(page) : null;
 }
 
 /**

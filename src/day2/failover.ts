@@ -5,14 +5,49 @@
 // that received the most WAL is promoted (a new timeline), checkpointed, given slots for the
 // others, and the others are repointed. The order and the reasons are in docs/day2-design.md.
 import { resolve } from 'node:path';
-import { chooseFailoverCandidate, formatClusterTable } from '../cluster/index.js';
+import { chooseFailoverCandidate, dropStaleSlotSql, ensureSlotSql, formatClusterTable } from '../cluster/index.js';
 import { UsageError } from '../errors.js';
 import { runSteps, type Step } from '../commands/steps.js';
-import { openBundleCluster, type Day2Options } from './bundle-cluster.js';
+import { openBundleCluster, type BundleCluster, type Day2Options } from './bundle-cluster.js';
 import { failoverPerHost } from './failover-per-host.js';
 import {
-  byHand, composeOk, confirmed, printFailures, printFinish, promote, repointStep, rewriteStep, slotsStep, waitAllStreaming,
+  byHand, composeOk, confirmed, printFailures, printFinish, promote, repointStep, rewriteStep, slotsStep, sqlOk, waitAllStreaming,
 } from './shared-steps.js';
+
+/**
+ * Slots on the candidate for the fenced old primary and the other replicas, made while it is still
+ * a standby, so that its promotion keeps the timeline-1 WAL they will ask it for.
+ *
+ * The rewound old primary replays from the redo point of the last checkpoint both timelines
+ * share; under a bulk load that is a spread checkpoint whose redo point is far before its record.
+ * pg_rewind copies the source's WAL files and removes the target's others but those from that
+ * record to the fork. The promotion requests a checkpoint at once, and that checkpoint (with ours
+ * after it) removes the segments older than its own redo point, on the new timeline, less
+ * wal_keep_size: the shared redo point's segments were then on no node ("requested WAL segment …
+ * has already been removed", bench/rejoin-vs-reclone.ts, test/e2e-docker/rejoin-wal.test.ts). A physical slot reserves
+ * from the server's latest redo point (ReplicationSlotReserveWal: GetRedoRecPtr()): on a standby
+ * that is its last restartpoint, which is no later than any checkpoint it replayed, so no later
+ * than the shared one. Made after pg_promote it would race the promotion's own checkpoint, whose
+ * start moves that redo point onto the new timeline. The trade-off: the new primary keeps that WAL
+ * until the node rejoins (up to max_slot_wal_keep_size); `status` lists the slot (Active: no).
+ * A slot of those names already on the standby is stale (nothing streams from a standby here) and
+ * is made afresh; one that someone streams from is kept.
+ */
+function reserveWalStep(cluster: BundleCluster, candidate: string, nodes: readonly string[], state: string): Step {
+  const slots = nodes.map((n) => cluster.services.find((s) => s.name === n)?.replicaName ?? n);
+  return {
+    title: `reserve WAL on ${candidate} for ${slots.join(', ')}: slots made before the promotion`, state,
+    recover: [
+      `${cluster.ops.byHand(['exec', '-T', candidate, 'psql', '-U', cluster.config.postgresUser, '-c', `select pg_create_physical_replication_slot('${slots[0] ?? 'NODE'}', true)`])}   # for each of ${slots.join(', ')}`,
+      `then: ${cluster.ops.byHand(['exec', '-T', candidate, 'psql', '-U', cluster.config.postgresUser, '-c', 'select pg_promote()'])}`,
+      `then: pg-ha-init status --dir ${cluster.dir}`,
+    ].join('\n'),
+    run: async () => {
+      // One psql: this runs while no node takes writes.
+      await sqlOk(cluster, candidate, [...slots.map(dropStaleSlotSql), ...slots.map(ensureSlotSql)].join(';\n'));
+    },
+  };
+}
 
 export interface FailoverOptions extends Day2Options {
   to?: string;
@@ -72,6 +107,7 @@ export async function failover(given: FailoverOptions): Promise<FailoverResult> 
       },
     },
     rewriteStep(cluster, to, `${old}'s container is removed; the bundle still names ${old} primary, so do not run compose up`),
+    reserveWalStep(cluster, to, [old, ...others], `the bundle names ${to} primary; ${old} is fenced (removed, its env file says replica); ${to} is not promoted yet`),
     {
       title: `promote ${to}`, state: `the bundle names ${to} primary; ${old} is fenced (removed, its env file says replica); ${to} may be promoted`,
       recover: `${cluster.ops.byHand(['exec', '-T', to, 'psql', '-U', cluster.config.postgresUser, '-c', 'select pg_promote()'])}\nthen: pg-ha-init status --dir ${options.dir}`,

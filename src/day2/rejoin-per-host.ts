@@ -113,9 +113,7 @@ export async function rejoinPerHost(cluster: BundleCluster, options: RejoinOptio
         ctx.note(`wrote ${written.join(', ')}: any start of ${service} is now a replica start (refused until it is a standby)`);
       },
     }],
-    verify: async (result) => {
-      await waitStreamingFrom(node, primary, timeline, { timeoutMs: options.verifyTimeoutMs ?? (result.wayBack === 'reclone' ? 3_600_000 : 120_000), dropStaleSlots: true });
-      return `timeline ${timeline}; its inactive slots dropped`;
-    },
+    waitStreams: async (timeoutMs) => { await waitStreamingFrom(node, primary, timeline, { timeoutMs, dropStaleSlots: true }); },
+    streaming: `timeline ${timeline}; its inactive slots dropped`,
   });
 }

@@ -33,6 +33,32 @@ export interface RejoinResult {
   totalMs?: number;
 }
 
+/** The line a standby logs when the WAL it asks for is gone from its source (walsender or its own pg_wal). */
+const WAL_GONE = /requested WAL segment \S+ has already been removed|could not find (?:the )?(?:required )?(?:WAL|checkpoint)[^\n]*|could not locate (?:a valid|required) checkpoint record[^\n]*/u;
+
+/**
+ * Wait until `node` streams (`waitStreams` returns), or until its log since `since` (an ISO time;
+ * the container may be an old one with older lines) says the WAL it must replay is gone (that
+ * line): a standby retries for ever, so waiting the full timeout would only delay the one fix, a
+ * clone. Checked between short waits.
+ */
+async function streamsOrWalGone(cluster: BundleCluster, node: string, waitStreams: (timeoutMs: number) => Promise<void>, timeoutMs: number, since: string): Promise<string | null> {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      await waitStreams(Math.min(15_000, Math.max(1, deadline - performance.now())));
+      return null;
+    } catch (error) {
+      // -t: each line carries the engine's RFC 3339 time, which sorts as text against `since`.
+      const logs = await cluster.ops.compose(['logs', '--no-color', '-t', '--tail', '200', node]);
+      const recent = logs.stdout.split('\n').filter((l) => (/\d{4}-\d\d-\d\dT[\d:.]+Z/u.exec(l)?.[0] ?? '') >= since);
+      const gone = recent.map((l) => WAL_GONE.exec(l)?.[0]).find((m) => m !== undefined);
+      if (gone !== undefined) return gone;
+      if (performance.now() >= deadline) throw error;
+    }
+  }
+}
+
 export async function rejoin(given: RejoinOptions): Promise<RejoinResult> {
   const options = { ...given, dir: resolve(given.dir) };
   const { say } = options;
@@ -74,7 +100,10 @@ export async function rejoin(given: RejoinOptions): Promise<RejoinResult> {
   // A refused start leaves a container restarting (restart: unless-stopped); stop it so its files
   // hold still, then read them. Stopping a container that is not running changes nothing.
   await composeOk(`stop ${node}`, cluster.ops.stop(node));
-  const read = controlAndEnd(await composeOk(`pg_controldata on ${node}`, cluster.ops.controldataAndWalEnd(node)));
+  const readOut = await composeOk(`pg_controldata on ${node}`, cluster.ops.controldataAndWalEnd(node));
+  const read = controlAndEnd(readOut);
+  // Without it the diverged range ends at the checkpoint: say what pg_waldump said instead.
+  if (read.walEnd === null) say(`${node}: pg_waldump did not say where its WAL ends: ${readOut.split('\n--- waldump\n')[1]?.trim().split('\n').join(' / ') || 'no output'}`);
   const primaryState = view.states.get(to);
   const timeline = primaryState?.timeline ?? 0;
   if (primaryState && read.control.systemIdentifier !== primaryState.systemIdentifier) {
@@ -89,10 +118,8 @@ export async function rejoin(given: RejoinOptions): Promise<RejoinResult> {
 
   return runRejoin(cluster, options, {
     node, primary: to, control: read.control, walEnd: read.walEnd, again: `pg-ha-init rejoin ${node} --dir ${options.dir}`,
-    verify: async (result) => {
-      await waitAllStreaming(cluster, to, [node], timeline, options.verifyTimeoutMs ?? (result.wayBack === 'reclone' ? 3_600_000 : 120_000));
-      return `timeline ${timeline}; its stale slots dropped`;
-    },
+    waitStreams: (timeoutMs) => waitAllStreaming(cluster, to, [node], timeline, timeoutMs),
+    streaming: `timeline ${timeline}; its stale slots dropped`,
   });
 }
 
@@ -107,8 +134,10 @@ export interface RejoinRun {
   again: string;
   /** Steps before the node is brought back (a per-host bundle's rewrite). */
   before?: Step[];
-  /** Waits until the node streams; returns the step's detail. */
-  verify: (result: RejoinResult) => Promise<string>;
+  /** Waits until the node streams (and its stale slots are dropped), at most timeoutMs. */
+  waitStreams: (timeoutMs: number) => Promise<void>;
+  /** The verify step's detail once it streams. */
+  streaming: string;
 }
 
 /**
@@ -121,6 +150,7 @@ export async function runRejoin(cluster: BundleCluster, options: RejoinOptions &
   const { node, primary } = run;
   const result: RejoinResult = { exitCode: 0 };
   const started = performance.now();
+  const since = new Date().toISOString();
   const steps: Step[] = [
     ...(run.before ?? []),
     {
@@ -146,7 +176,26 @@ export async function runRejoin(cluster: BundleCluster, options: RejoinOptions &
     {
       title: `verify: ${node} streams from ${primary}`, state: `${node} was started as a replica of ${primary}; it does not stream yet`,
       recover: `pg-ha-init status --dir ${options.dir}; ${byHand(cluster, ['logs', node])}`,
-      run: () => run.verify(result),
+      run: async (ctx) => {
+        const timeoutMs = options.verifyTimeoutMs ?? (result.wayBack === 'reclone' ? 3_600_000 : 120_000);
+        const gone = await streamsOrWalGone(cluster, node, run.waitStreams, timeoutMs, since);
+        if (gone === null) return run.streaming;
+        // Rewound (or followed) but the WAL it must replay from is on no node: only a clone helps.
+        const why = `${node} started, but the WAL it must replay is on neither node (${gone})`;
+        // Stopped either way: it would only retry, and a rejoin takes a stopped node.
+        await composeOk(`stop ${node}`, cluster.ops.stop(node));
+        if (!options.reclone) {
+          throw new StepAbort(`${why}; ${node} was stopped, its data left as it is (nothing deleted)`,
+            `${node} is stopped; its data is as the rewind left it`,
+            `${run.again} --reclone   # moves PGDATA aside (kept, never deleted) and clones ${primary}`);
+        }
+        const aside = (await composeOk(`moving ${node}'s PGDATA aside`, cluster.ops.movePgdataAside(node, new Date().toISOString().replace(/[:.]/g, '-')))).trim();
+        ctx.note(`${why}: PGDATA moved aside to ${aside} (--reclone); the entrypoint clones ${primary}`);
+        result.wayBack = 'reclone';
+        await composeOk(`start ${node}`, cluster.ops.upNoDeps(node));
+        await run.waitStreams(options.verifyTimeoutMs ?? 3_600_000);
+        return `re-cloned; ${run.streaming}`;
+      },
     },
   ];
   say(`Rejoining ${node} as a replica of ${primary}:`);

@@ -212,7 +212,11 @@ export async function bringBackAsReplica(cluster: BundleCluster, input: BringBac
     }
     // A freshly promoted primary must checkpoint first, or pg_rewind may read its old timeline (repmgr #372).
     await access.checkpoint();
+    const rewindStarted = performance.now();
     const rewound = await cluster.ops.rewind(node, access.rewindSource, access.superuserPassword());
+    // Where a rejoin's time goes: pg_rewind copies every WAL file the primary holds, besides the changed blocks.
+    const copied = [...rewound.stderr.matchAll(/(\d+)\/\d+ kB \(\d+%\) copied/gu)].at(-1);
+    input.note?.(`pg_rewind: ${((performance.now() - rewindStarted) / 1000).toFixed(1)} s${copied ? `, ${(Number(copied[1]) / 1024).toFixed(0)} MB copied` : ''}`);
     if (!rewound.ok) {
       // pg_rewind's own last lines, and what the server it ran for crash recovery said.
       const said = `${rewound.stderr}\n${rewound.stdout}`.split('\n').filter((l) => /FATAL|PANIC|ERROR|error:|detail:/u.test(l));

@@ -40,7 +40,7 @@ export const CONTROLDATA_AND_WAL_END = [
   'echo "--- waldump"',
   'tli=$(pg_controldata -D "$PGDATA" | sed -n "s/^Latest checkpoint.s TimeLineID: *//p")',
   'lsn=$(pg_controldata -D "$PGDATA" | sed -n "s/^Latest checkpoint location: *//p")',
-  'pg_waldump -p "$PGDATA/pg_wal" -t "$tli" -s "$lsn" 2>&1 | tail -n 3 || true',
+  'pg_waldump -q -p "$PGDATA/pg_wal" -t "$tli" -s "$lsn" 2>&1 | tail -n 3 || true',
 ].join('\n');
 
 export class NodeOps {
@@ -97,7 +97,7 @@ export class NodeOps {
 
   /** pg_waldump from `start` on `timeline` (LC_ALL=C); it exits non-zero at the end of WAL. */
   waldump(service: string, timeline: number, start: string): Promise<Captured> {
-    return this.oneOff(service, 'pg_waldump -p "$PGDATA/pg_wal" -t "$1" -s "$2" 2>&1 | tail -n 3 || true', [String(timeline), start]);
+    return this.oneOff(service, 'pg_waldump -q -p "$PGDATA/pg_wal" -t "$1" -s "$2" 2>&1 | tail -n 3 || true', [String(timeline), start]);
   }
 
   /** Make the stopped node start as a standby (recovery_target_timeline defaults to latest). */
@@ -136,7 +136,22 @@ export class NodeOps {
     // pg_rewind is made PID 1 and named as the server's grandparent (PG_GRANDPARENT_PID, as pg_ctl
     // does), so the server knows that PID is not another postmaster. The node's own container is
     // stopped before any rewind, so no other postmaster can hold the lock.
-    return this.oneOff(service, 'export PG_GRANDPARENT_PID=1\nexec pg_rewind --target-pgdata="$PGDATA" --source-server="$1" --progress', [sourceConninfo],
+    //
+    // A crashed node's crash recovery is run here first, as pg_rewind would run it, but keeping
+    // every WAL segment (wal_keep_size at its maximum): its end-of-recovery checkpoint otherwise
+    // removes the segments older than wal_keep_size before the end, and pg_rewind then cannot read
+    // back from the fork to the last shared checkpoint ("could not open file …/pg_wal/…41",
+    // bench/rejoin-vs-reclone.ts, a checkpoint record 245 MB before the fork). bash is PID 1 and
+    // the server's parent here, so it too takes the stale postmaster.pid for what it is.
+    return this.oneOff(service, [
+      'export PG_GRANDPARENT_PID=1',
+      'state=$(pg_controldata -D "$PGDATA" | sed -n "s/^Database cluster state: *//p")',
+      'case "$state" in',
+      '  "shut down" | "shut down in recovery") ;;',
+      '  *) postgres --single -F -D "$PGDATA" -c wal_keep_size=2147483647 template1 </dev/null ;;',
+      'esac',
+      'exec pg_rewind --target-pgdata="$PGDATA" --source-server="$1" --progress',
+    ].join('\n'), [sourceConninfo],
       { passNames: ['PGPASSWORD'], values: { PGPASSWORD: password }, timeoutMs: 3_600_000 });
   }
 

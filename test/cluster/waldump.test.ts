@@ -11,3 +11,8 @@ test('the end of WAL is the last position in pg_waldump\'s closing error (15 and
   assert.equal(walEndFromWaldump('pg_waldump: error: could not find file "000000010000000000000002": No such file or directory'), null);
   assert.equal(walEndFromWaldump(''), null);
 });
+
+test('after a crash under writes, the end is the unwritten page pg_waldump names (the first recorded on PG 18 after kill -9 under inserts, the second in xlogreader.c wording)', () => {
+  assert.equal(walEndFromWaldump('pg_waldump: error: error in WAL record at 0/EE7B9F0: invalid magic number 0000 in WAL segment 00000001000000000000000E, LSN 0/EE7C000, offset 15187968'), 0xEE7C000n);
+  assert.equal(walEndFromWaldump('pg_waldump: error: error in WAL record at 0/3DAD5C08: unexpected pageaddr 0/1DAD6000 in WAL segment 00000001000000000000003D, LSN 0/3DAD6000, offset 11362304'), 0x3DAD6000n);
+});
