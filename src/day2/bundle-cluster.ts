@@ -35,6 +35,12 @@ export interface OpenOptions {
   dir: string;
   projectName?: string;
   env?: NodeJS.ProcessEnv;
+  /**
+   * Checks of the command's flags against the bundle's files alone (a per-host flag on a stack
+   * bundle, a missing NODE), run before the engine is looked for: bad input is refused with exit 2
+   * even on a host whose engine is down. Throws UsageError.
+   */
+  precheck?: (bundle: { dir: string; manifest: Manifest; config: Config }) => void;
 }
 
 /** What every day-2 procedure (switchover, failover, rejoin) takes besides its own choices. */
@@ -61,6 +67,7 @@ async function engineFor(dir: string, env: NodeJS.ProcessEnv | undefined): Promi
 
 export async function openBundleCluster(options: OpenOptions): Promise<BundleCluster> {
   const { manifest, config } = loadBundleConfig(options.dir);
+  options.precheck?.({ dir: options.dir, manifest, config });
   const engine = await engineFor(options.dir, options.env);
   const exec = { outDir: options.dir, env: options.env, projectName: options.projectName };
   const runner = composeNodeRunner(engine, config.postgresUser, exec);

@@ -29,12 +29,18 @@ export async function follow(given: FollowOptions): Promise<FollowResult> {
   const options = { ...given, dir: resolve(given.dir) };
   const { say, primary } = options;
   const where = `${primary.host}:${primary.port}`;
-  const cluster = await openBundleCluster(options);
+  const cluster = await openBundleCluster({
+    ...options,
+    precheck: ({ dir, manifest, config }) => {
+      if (manifest.mode !== 'node') throw new UsageError(`${dir} is a single-host stack bundle: switchover and failover already repoint a stack's replicas; follow is for per-host replica bundles`);
+      if (config.role !== 'replica') {
+        const service = manifest.services[0]?.name ?? 'primary';
+        throw new UsageError(`${dir} is this host's primary (${service}); follow repoints a replica. To make ${service} a replica of ${where}, stop it and run: pg-ha-init rejoin --primary-host ${primary.host} --primary-port ${primary.port} --dir ${dir}`);
+      }
+    },
+  });
   const node = perHostNode(cluster, 'switchover and failover already repoint a stack\'s replicas; follow is for per-host replica bundles');
   const { service } = node;
-  if (cluster.services[0]?.role !== 'replica') {
-    throw new UsageError(`${options.dir} is this host's primary (${service}); follow repoints a replica. To make ${service} a replica of ${where}, stop it and run: pg-ha-init rejoin --primary-host ${primary.host} --primary-port ${primary.port} --dir ${options.dir}`);
-  }
   const running = (await cluster.ops.running()).has(service);
   const mine = await nodePosition(node, running);
   const answer = await node.ask(primary);

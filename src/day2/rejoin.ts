@@ -62,16 +62,21 @@ async function streamsOrWalGone(cluster: BundleCluster, node: string, waitStream
 export async function rejoin(given: RejoinOptions): Promise<RejoinResult> {
   const options = { ...given, dir: resolve(given.dir) };
   const { say } = options;
-  const cluster = await openBundleCluster({ dir: options.dir, projectName: options.projectName, env: options.env });
-  if (cluster.manifest.mode !== 'stack') {
-    if (options.primary === undefined) throw new UsageError(`${options.dir} is a per-host bundle: give the current primary, as this host reaches it: pg-ha-init rejoin --primary-host HOST [--primary-port PORT]`);
-    return rejoinPerHost(cluster, { ...options, primary: options.primary });
-  }
-  if (options.primary !== undefined || options.replicaName !== undefined) {
-    throw new UsageError(`${options.dir} is a single-host stack bundle: --primary-host, --primary-port and --replica-name are for per-host bundles; name the node instead: pg-ha-init rejoin NODE`);
-  }
-  const node = options.node;
-  if (node === undefined) throw new UsageError('rejoin needs NODE in a stack bundle: the stopped node (compose service) to bring back as a replica.');
+  const cluster = await openBundleCluster({
+    dir: options.dir, projectName: options.projectName, env: options.env,
+    precheck: ({ manifest }) => {
+      if (manifest.mode !== 'stack') {
+        if (options.primary === undefined) throw new UsageError(`${options.dir} is a per-host bundle: give the current primary, as this host reaches it: pg-ha-init rejoin --primary-host HOST [--primary-port PORT]`);
+        return;
+      }
+      if (options.primary !== undefined || options.replicaName !== undefined) {
+        throw new UsageError(`${options.dir} is a single-host stack bundle: --primary-host, --primary-port and --replica-name are for per-host bundles; name the node instead: pg-ha-init rejoin NODE`);
+      }
+      if (options.node === undefined) throw new UsageError('rejoin needs NODE in a stack bundle: the stopped node (compose service) to bring back as a replica.');
+    },
+  });
+  if (cluster.manifest.mode !== 'stack') return rejoinPerHost(cluster, { ...options, primary: options.primary as HostPort });
+  const node = options.node as string;
   if (!cluster.services.some((s) => s.name === node)) {
     printFailures(say, [{ check: 'candidate-known', message: `${node} is not a node of this bundle (nodes: ${cluster.services.map((s) => s.name).join(', ')})`, fix: 'name one of the nodes listed by `pg-ha-init status`' }]);
     return { exitCode: 2 };

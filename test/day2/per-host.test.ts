@@ -1,12 +1,16 @@
 // The pure rules of the per-host day-2 commands: the remote probe's parsing, what counts as "the
 // old primary does not answer", PEER_HOSTS growth, a rejoining node's default slot name, and the
-// refusals of a per-host failover.
+// refusals of a per-host failover; follow's and rejoin's flag checks against the bundle, made
+// before any engine is looked for.
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { parseLsn } from '../../src/cluster/index.js';
 import { perHostFailoverRefusals, type PerHostFailoverFacts } from '../../src/day2/failover-per-host.js';
+import { follow } from '../../src/day2/follow.js';
+import { rejoin } from '../../src/day2/rejoin.js';
+import { generate, loadConfig } from '../../src/generate.js';
 import { parsePeers, replicaNameFor, withPeer } from '../../src/day2/per-host.js';
 import { superuserPasswordFor } from '../../src/day2/rejoin-per-host.js';
 import { isUnreachable, parseRemoteFacts } from '../../src/day2/remote.js';
@@ -104,4 +108,19 @@ test('rejoin\'s superuser password: the bundle\'s secret, else POSTGRES_PASSWORD
   assert.ok('problem' in missing && /cannot be read \(ENOENT\)/.test(missing.problem));
   writeFileSync(join(dir, 'secrets/postgres_password'), 'own\n');
   assert.deepEqual(superuserPasswordFor(dir, { POSTGRES_PASSWORD_FILE: join(dir, 'given') }), { password: 'own', from: join(dir, 'secrets/postgres_password') });
+});
+
+test('follow and rejoin refuse a flag that does not fit the bundle before looking for an engine (exit 2 on a host whose engine is down)', async (t) => {
+  const stack = tempDir(t, 'day2-precheck-stack');
+  generate(loadConfig('stack', {}), { outDir: stack, dryRun: false, force: false });
+  const primary = tempDir(t, 'day2-precheck-primary');
+  generate(loadConfig('node', { REPLICATION_ROLE: 'primary', REPLICATION_PASSWORD: 'repl-pw' }), { outDir: primary, dryRun: false, force: false });
+  // No engine can be found with this PATH: a refusal that got as far as the engine would say so instead.
+  const base = { yes: true, say: () => {}, env: { PATH: '/nonexistent' } };
+  const usage = (pattern: RegExp) => (e: Error) => e.name === 'UsageError' && pattern.test(e.message);
+  await assert.rejects(follow({ ...base, dir: stack, primary: { host: 'db2', port: 5432 } }), usage(/single-host stack bundle: .*follow is for per-host replica bundles/));
+  await assert.rejects(follow({ ...base, dir: primary, primary: { host: 'db2', port: 5432 } }), usage(/is this host's primary \(primary\); follow repoints a replica\. .*pg-ha-init rejoin --primary-host db2 --primary-port 5432/));
+  await assert.rejects(rejoin({ ...base, dir: stack, reclone: false, primary: { host: 'db2', port: 5432 } }), usage(/--primary-host, --primary-port and --replica-name are for per-host bundles/));
+  await assert.rejects(rejoin({ ...base, dir: stack, reclone: false }), usage(/rejoin needs NODE in a stack bundle/));
+  await assert.rejects(rejoin({ ...base, dir: primary, reclone: false, node: 'primary' }), usage(/per-host bundle: give the current primary, as this host reaches it: pg-ha-init rejoin --primary-host HOST/));
 });
