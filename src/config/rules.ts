@@ -121,18 +121,23 @@ export function peerHostsProblem(value: string): string | undefined {
   return problems.length === 0 ? undefined : problems.join('; ');
 }
 
-function peerProblem(entry: string): string | undefined {
-  let host = entry;
-  let port = '5432';
+/**
+ * One PEER_HOSTS entry as host and port text, unchecked: `[IPv6]` or `[IPv6]:port` (bracketed),
+ * `host:port` (exactly one colon), else the whole entry is the host (a bare IPv6 address too); the
+ * port defaults to 5432. The one reading of an entry, for the rule below and for the day-2 commands.
+ */
+export function splitPeerEntry(entry: string): { host: string; port: string; bracketed: boolean } {
   const bracketed = /^\[([^\]]*)\](?::(.*))?$/.exec(entry);
-  if (bracketed !== null) {
-    host = bracketed[1] ?? '';
-    if (bracketed[2] !== undefined) port = bracketed[2];
-    if (!isIPv6(host)) return `"${host}" in brackets is not an IPv6 address`;
-  } else if ((entry.match(/:/g) ?? []).length === 1) {
-    host = entry.slice(0, entry.indexOf(':'));
-    port = entry.slice(entry.indexOf(':') + 1);
+  if (bracketed !== null) return { host: bracketed[1] ?? '', port: bracketed[2] ?? '5432', bracketed: true };
+  if ((entry.match(/:/g) ?? []).length === 1) {
+    return { host: entry.slice(0, entry.indexOf(':')), port: entry.slice(entry.indexOf(':') + 1), bracketed: false };
   }
+  return { host: entry, port: '5432', bracketed: false };
+}
+
+function peerProblem(entry: string): string | undefined {
+  const { host, port, bracketed } = splitPeerEntry(entry);
+  if (bracketed && !isIPv6(host)) return `"${host}" in brackets is not an IPv6 address`;
   if (hostProblem(host) !== undefined) {
     return `"${host}" is neither a valid host name (RFC 1123) nor an IPv4 or IPv6 address (write an IPv6 address with a port as [address]:port)`;
   }

@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dropInactiveSlotsSql, formatLsn, parseLsn, readNodeState, type FollowNode } from '../cluster/index.js';
+import { splitPeerEntry } from '../config/rules.js';
 import { UsageError } from '../errors.js';
 import { SECRET_DIR } from '../render/view.js';
 import type { BundleCluster } from './bundle-cluster.js';
@@ -77,13 +78,11 @@ export async function waitStreamingFrom(node: PerHostNode, target: HostPort, tim
   return last;
 }
 
-/** PEER_HOSTS as host and port (a bare host means 5432; [IPv6] or [IPv6]:port). */
+/** PEER_HOSTS (already validated by the model) as host and port: a bare host means 5432; [IPv6] or [IPv6]:port. */
 export function parsePeers(peerHosts: string | undefined): HostPort[] {
   return (peerHosts ?? '').split(',').filter((e) => e !== '').map((entry) => {
-    const bracketed = /^\[([^\]]*)\](?::(\d+))?$/u.exec(entry);
-    if (bracketed) return { host: bracketed[1] ?? '', port: Number(bracketed[2] ?? 5432) };
-    if ((entry.match(/:/gu) ?? []).length === 1) return { host: entry.slice(0, entry.indexOf(':')), port: Number(entry.slice(entry.indexOf(':') + 1)) };
-    return { host: entry, port: 5432 };
+    const { host, port } = splitPeerEntry(entry);
+    return { host, port: Number(port) };
   });
 }
 

@@ -42,8 +42,8 @@ test('isUnreachable: nothing answered, as opposed to a server that said no', () 
 });
 
 test('withPeer adds host:port once; a bare host means 5432', () => {
-  assert.deepEqual(parsePeers('db1,db3:5433,[fd00::7],[fd00::8]:6000'), [
-    { host: 'db1', port: 5432 }, { host: 'db3', port: 5433 }, { host: 'fd00::7', port: 5432 }, { host: 'fd00::8', port: 6000 },
+  assert.deepEqual(parsePeers('db1,db3:5433,[fd00::7],[fd00::8]:6000,fd00::9'), [
+    { host: 'db1', port: 5432 }, { host: 'db3', port: 5433 }, { host: 'fd00::7', port: 5432 }, { host: 'fd00::8', port: 6000 }, { host: 'fd00::9', port: 5432 },
   ]);
   assert.equal(withPeer(undefined, { host: 'db1', port: 5440 }), 'db1:5440');
   assert.equal(withPeer('db3', { host: 'db1', port: 5432 }), 'db3,db1:5432');
