@@ -51,7 +51,8 @@ export type ParseResult = { ok: true; config: Config } | { ok: false; errors: Co
 
 type Report = (variable: string, problem: string, fix: string) => void;
 
-function readSecretFile(path: string): string {
+/** A secret file's value; throws when it cannot be read. */
+export function readSecretFile(path: string): string {
   // Trailing newlines are what editors and `echo` add; bash's $(<file) strips them the same way.
   return readFileSync(path, 'utf8').replace(/\n+$/, '');
 }

@@ -1,9 +1,8 @@
 // A bundle's cluster as the day-2 commands see it: its config and manifest, the compose engine,
 // the node runner and node operations over that engine, and the nodes the bundle declares.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { multiHostConninfo, readCluster, type ClusterView, type ExpectedNode } from '../cluster/index.js';
-import type { Config } from '../config/model.js';
+import { readSecretFile, type Config } from '../config/model.js';
 import { ENGINES, preflight, type Engine } from '../engine/index.js';
 import { NodeOps } from '../engine/node-ops.js';
 import { composeNodeRunner } from '../engine/node-runner.js';
@@ -77,7 +76,7 @@ export async function openBundleCluster(options: OpenOptions): Promise<BundleClu
   return {
     dir: options.dir, manifest, config, engine, runner, ops, services: list, expected,
     declaredPrimary: list.find((s) => s.role === 'primary')?.name ?? null,
-    superuserPassword: () => readFileSync(join(options.dir, SECRET_DIR, 'postgres_password'), 'utf8').replace(/\n+$/, ''),
+    superuserPassword: () => readSecretFile(join(options.dir, SECRET_DIR, 'postgres_password')),
     // A per-host replica's primary is on another host: the view takes it from what the replica streams.
     read: () => readCluster(runner, expected, { remotePrimary: manifest.mode === 'node' && !list.some((s) => s.role === 'primary') }),
     connectionString: () => multiHostConninfo(

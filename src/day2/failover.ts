@@ -2,8 +2,8 @@
 // primary is fenced before anything is promoted: its container is stopped and removed and the
 // bundle is rewritten, so any later start (compose up, start, restart policy) is a replica start,
 // which the entrypoint refuses for a former primary until `pg-ha-init rejoin`. Then the replica
-// that received the most WAL is promoted (a new timeline), checkpointed, given slots for the
-// others, and the others are repointed. The order and the reasons are in docs/day2-design.md.
+// that received the most WAL gets slots for every other node (the fenced one too) while still a
+// standby, is promoted (a new timeline) and checkpointed, and the others are repointed. The order and the reasons are in docs/day2-design.md.
 import { resolve } from 'node:path';
 import { chooseFailoverCandidate, dropStaleSlotSql, ensureSlotSql, formatClusterTable } from '../cluster/index.js';
 import { UsageError } from '../errors.js';
@@ -11,7 +11,7 @@ import { runSteps, type Step } from '../commands/steps.js';
 import { openBundleCluster, type BundleCluster, type Day2Options } from './bundle-cluster.js';
 import { failoverPerHost } from './failover-per-host.js';
 import {
-  byHand, composeOk, confirmed, printFailures, printFinish, promote, repointStep, rewriteStep, slotsStep, sqlOk, waitAllStreaming,
+  byHand, composeOk, confirmed, printFailures, printFinish, promote, repointStep, rewriteStep, slotNameOf, sqlOk, waitAllStreaming,
 } from './shared-steps.js';
 
 /**
@@ -34,7 +34,7 @@ import {
  * is made afresh; one that someone streams from is kept.
  */
 function reserveWalStep(cluster: BundleCluster, candidate: string, nodes: readonly string[], state: string): Step {
-  const slots = nodes.map((n) => cluster.services.find((s) => s.name === n)?.replicaName ?? n);
+  const slots = nodes.map((n) => slotNameOf(cluster, n));
   return {
     title: `reserve WAL on ${candidate} for ${slots.join(', ')}: slots made before the promotion`, state,
     recover: [
@@ -116,7 +116,6 @@ export async function failover(given: FailoverOptions): Promise<FailoverResult> 
         return `timeline ${newTimeline}, writable after ${((result.promotedAfterMs ?? 0) / 1000).toFixed(1)} s`;
       },
     },
-    slotsStep(cluster, to, others, `${to} is the primary and the bundle says so; ${old} is fenced`),
     repointStep(cluster, others, running, `${to} is the primary and the bundle says so; ${old} is fenced`),
     {
       title: `verify: ${others.filter((o) => running.has(o)).join(', ') || 'no other replica'} stream${others.length === 1 ? 's' : ''} from ${to}`,

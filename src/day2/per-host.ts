@@ -1,10 +1,10 @@
 // What the per-host day-2 commands (failover in a replica's bundle, follow, rejoin --primary-host)
 // share: the bundle's one node, its way to other hosts (remote.ts), where its WAL ends, the wait
 // until it streams from a given host, and the small rules for PEER_HOSTS and a replica's name.
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { dropInactiveSlotsSql, formatLsn, parseLsn, readNodeState, type FollowNode } from '../cluster/index.js';
+import { readSecretFile } from '../config/model.js';
 import { splitPeerEntry } from '../config/rules.js';
 import { UsageError } from '../errors.js';
 import { SECRET_DIR } from '../render/view.js';
@@ -28,7 +28,7 @@ export function perHostNode(cluster: BundleCluster, inStack = 'this command work
   if (cluster.manifest.mode !== 'node' || own === undefined) throw new UsageError(`${cluster.dir} is a single-host stack bundle: ${inStack}`);
   const access: RemoteAccess = {
     ops: cluster.ops, service: own.name, replicationUser: cluster.config.replicationUser,
-    replicationPassword: readFileSync(join(cluster.dir, SECRET_DIR, 'replication_password'), 'utf8').replace(/\n+$/, ''),
+    replicationPassword: readSecretFile(join(cluster.dir, SECRET_DIR, 'replication_password')),
   };
   return {
     cluster, service: own.name, access,

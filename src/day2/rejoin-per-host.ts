@@ -8,16 +8,17 @@
 // (remotePrimary below), and the bundle is rewritten first (REPLICATION_ROLE=replica of H): from
 // that moment any start of the node is a replica start, which the entrypoint refuses for a former
 // primary until rejoin has made it a standby. So it can never come back writable on the way.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHECKPOINT_SQL, type CheckFailure } from '../cluster/index.js';
+import { readSecretFile } from '../config/model.js';
 import { replicaNameProblem } from '../config/rules.js';
 import { rewriteBundle } from '../output/rewrite.js';
 import { SECRET_DIR } from '../render/view.js';
 import type { BundleCluster } from './bundle-cluster.js';
 import { perHostNode, replicaNameFor, waitStreamingFrom, type PerHostNode } from './per-host.js';
 import { runRejoin, type RejoinOptions, type RejoinResult } from './rejoin.js';
-import { askRemote, remoteConninfo, remoteSuperuserSql, type HostPort } from './remote.js';
+import { askRemote, rewindSourceConninfo, remoteSuperuserSql, type HostPort } from './remote.js';
 import { byHand, composeOk, confirmed, controlAndEnd, printFailures, type PrimaryAccess } from './shared-steps.js';
 
 /** The superuser's password for pg_rewind and CHECKPOINT on H: the bundle's secret, else POSTGRES_PASSWORD_FILE. */
@@ -28,7 +29,7 @@ export function superuserPasswordFor(dir: string, env: NodeJS.ProcessEnv): { pas
     return { problem: `this bundle holds no ${SECRET_DIR}/postgres_password, and POSTGRES_PASSWORD_FILE is not set: rejoin needs the superuser's password (pg_rewind and CHECKPOINT on the primary)` };
   }
   try {
-    const password = readFileSync(file, 'utf8').replace(/\n+$/, '');
+    const password = readSecretFile(file);
     if (password === '') return { problem: `${file} is empty` };
     return { password, from: file };
   } catch (error) {
@@ -46,7 +47,7 @@ export function remotePrimary(node: PerHostNode, target: HostPort, superuser: st
       return { systemIdentifier: f.systemIdentifier, timeline: f.timeline, history: f.history, currentLsn: f.flushLsn };
     },
     checkpoint: () => remoteSuperuserSql(node.access, target, superuser, password, CHECKPOINT_SQL),
-    rewindSource: remoteConninfo(target, superuser),
+    rewindSource: rewindSourceConninfo(target, superuser),
     superuserPassword: () => password,
   };
 }

@@ -114,7 +114,7 @@ export async function remoteSuperuserSql(access: Pick<RemoteAccess, 'ops' | 'ser
   if (!r.ok) throw new Error(`${sql} on ${target.host}:${target.port} as ${user} failed: ${firstError(r)}`);
 }
 
-/** `host=H port=P user=U dbname=postgres`: pg_rewind's --source-server for a remote primary (no password in it). */
-export function remoteConninfo(target: HostPort, user: string): string {
+/** `host=H port=P user=U dbname=postgres`: pg_rewind's --source-server (no password in it), a stack service or another host. */
+export function rewindSourceConninfo(target: HostPort, user: string): string {
   return `host=${target.host} port=${target.port} user=${user} dbname=postgres connect_timeout=10`;
 }

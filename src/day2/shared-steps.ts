@@ -12,6 +12,7 @@ import {
 import type { Captured } from '../engine/exec.js';
 import { rewriteBundle } from '../output/rewrite.js';
 import { CONTAINER_PORT } from '../render/topology.js';
+import { rewindSourceConninfo } from './remote.js';
 import type { Step } from '../commands/steps.js';
 import { openBundleCluster, type BundleCluster, type OpenOptions } from './bundle-cluster.js';
 
@@ -63,12 +64,17 @@ export async function promote(
 }
 
 /** A slot on `primary` for each of `names` (slots are not replicated: every new primary needs them). */
+/** The slot (and application_name) a stack service streams through: its REPLICA_NAME, else its name. */
+export function slotNameOf(cluster: BundleCluster, service: string): string {
+  return cluster.services.find((s) => s.name === service)?.replicaName ?? service;
+}
+
 export function slotsStep(cluster: BundleCluster, primary: string, names: readonly string[], state: string): Step {
   return {
     title: `slots on ${primary} for ${names.join(', ') || 'no node'}`, state,
     recover: `${cluster.ops.byHand(['exec', '-T', primary, 'psql', '-U', cluster.config.postgresUser, '-c', `select pg_create_physical_replication_slot('NODE', true)`])}   # for each node`,
     run: async () => {
-      for (const name of names) await sqlOk(cluster, primary, ensureSlotSql(cluster.services.find((s) => s.name === name)?.replicaName ?? name));
+      for (const name of names) await sqlOk(cluster, primary, ensureSlotSql(slotNameOf(cluster, name)));
     },
   };
 }
@@ -127,7 +133,7 @@ export function stackPrimary(cluster: BundleCluster, primary: string): PrimaryAc
       };
     },
     checkpoint: async () => { await sqlOk(cluster, primary, CHECKPOINT_SQL); },
-    rewindSource: `host=${primary} port=${CONTAINER_PORT} user=${cluster.config.postgresUser} dbname=postgres connect_timeout=10`,
+    rewindSource: rewindSourceConninfo({ host: primary, port: CONTAINER_PORT }, cluster.config.postgresUser),
     superuserPassword: () => cluster.superuserPassword(),
   };
 }
